@@ -1,0 +1,125 @@
+"""The FastAPI application factory: every router and page, one error shape, engine in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from studio import __version__
+from studio.config import Settings, get_settings
+from studio.db import make_engine, make_session_factory
+from studio.errors import ErrorDetail, StudioError
+from studio.web import make_templates, web_root
+
+log = logging.getLogger("studio")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database engine is opened in the lifespan and closed at shutdown."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.resolved_database_url)
+        app.state.engine = engine
+        app.state.session_factory = make_session_factory(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Studio",
+        version=__version__,
+        summary="Catalogue, show plans, live console, clips and replay for live-commerce studios.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    app.state.templates.env.globals["display_tz"] = settings.timezone
+    app.mount("/static", StaticFiles(directory=web_root() / "static"), name="static")
+
+    from studio.catalog import pages as catalog_pages
+    from studio.catalog import router as catalog_router
+    from studio.shows import pages as show_pages
+    from studio.shows import router as show_router
+
+    app.include_router(catalog_router.router, prefix="/api/v1")
+    app.include_router(show_router.router, prefix="/api/v1")
+    app.include_router(catalog_pages.router)
+    app.include_router(show_pages.router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/catalog", status_code=307)
+
+    @app.get("/healthz", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "version": __version__}
+
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
+        "accept", ""
+    )
+
+
+def _error_response(
+    request: Request, status: int, code: str, message: str, details: list[dict[str, Any]]
+) -> Response:
+    if _wants_json(request):
+        body = {"error": {"code": code, "message": message, "details": details}}
+        return JSONResponse(body, status_code=status)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, "error.html",
+        {"status": status, "message": message, "details": details},
+        status_code=status,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StudioError)
+    async def studio_error(request: Request, exc: StudioError) -> Response:
+        return _error_response(request, exc.status_code, exc.code, exc.message,
+                               [d.as_dict() for d in exc.details])
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            ErrorDetail(
+                message=str(error.get("msg", "invalid")),
+                field=".".join(str(p) for p in error.get("loc", ()) if p != "body") or None,
+            ).as_dict()
+            for error in exc.errors()
+        ]
+        return _error_response(request, 422, "invalid", "the request is not valid", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"nothing at {request.url.path}"
+        return _error_response(request, exc.status_code, code, message, [])
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "internal", "internal error; see the server log", [])
+

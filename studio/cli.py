@@ -1,0 +1,134 @@
+"""The `studio` command: init, serve, doctor, db, and each subsystem's sub-commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from studio import __version__
+from studio.catalog.cli import app as catalog_app
+from studio.cli_support import StudioGroup, console, err_console, session_factory
+from studio.config import get_settings
+from studio.shows.cli import app as show_app
+
+app = typer.Typer(
+    name="studio",
+    cls=StudioGroup,
+    help="Studio: catalogue, show plans, live console, clips and replay for live-commerce teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(show_app, name="show")
+app.add_typer(db_app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"studio {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version")] = False,
+) -> None:
+    """Settings come from STUDIO_* environment variables (see `studio doctor`)."""
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    from studio import schema
+    from studio.db import make_engine
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        schema.upgrade(engine, revision)
+        console.print(f"database at revision {schema.current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision."""
+    from studio import schema
+    from studio.db import make_engine
+
+    engine = make_engine(get_settings().resolved_database_url)
+    try:
+        console.print(schema.current_revision(engine) or "empty")
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def init(
+    demo: Annotated[bool, typer.Option(help="load the demo catalogue and a demo show")] = False,
+) -> None:
+    """Create the data folder and database (migrated to the newest schema); optionally demo data."""
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    db_upgrade("head")
+    if demo:
+        from studio.db import transaction
+        from studio.demo import load_demo
+
+        with transaction(session_factory()) as session:
+            report, show = load_demo(session=session)
+            show_id = show.id
+        console.print(
+            f"demo catalogue: {report.created_skus} SKUs created, {report.updated_skus} updated, "
+            f"{report.unchanged_skus} unchanged; demo show: {show_id}"
+        )
+    console.print(f"ready: {settings.home.resolve()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port to listen on")] = 8000,
+) -> None:
+    """Run the web server (pages, JSON API, docs) until stopped with Ctrl-C."""
+    import uvicorn
+
+    from studio.app import create_app
+
+    settings = get_settings()
+    session_factory()  # refuses an unmigrated database with a clear message before binding
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    console.print("[bold]Studio is starting[/]")
+    for label, path in (("catalogue 商品库", "/catalog"), ("shows 直播场次", "/shows"),
+                        ("API docs", "/api/docs")):
+        console.print(f"  {label:<18} {base}{path}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def doctor() -> None:
+    """Check ffmpeg and its filters, a CJK font, the database and Redis; say what to fix."""
+    from studio.doctor import run_checks
+
+    checks = run_checks(get_settings())
+    table = Table("check", "status", "detail", "how to fix")
+    for check in checks:
+        status = "[green]ok[/]" if check.ok else ("[red]FAIL[/]" if check.required else "[yellow]warn[/]")
+        table.add_row(check.name, status, check.detail, "" if check.ok else check.fix)
+    console.print(table)
+    failed = [c.name for c in checks if not c.ok and c.required]
+    if failed:
+        err_console.print(f"[red]error:[/] {len(failed)} check(s) failed: {', '.join(failed)}")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="studio")
