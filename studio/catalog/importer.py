@@ -14,12 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from studio.catalog import values
 from studio.catalog.columns import PRODUCT_LEVEL, map_header
 from studio.catalog.models import PRICE_FIELDS, PriceChange, Product, ProductTag, SellingPoint, Sku
+from studio.bulk import insert_rows
 from studio.db import utcnow
 from studio.errors import ErrorDetail, ImportRejected
 from studio.tabular import Table, read_table
@@ -361,11 +362,7 @@ def _upsert_products(
             updates.append({"id": current["id"], "updated_at": now, **changed})
             if rewrite:
                 children[code] = rewrite
-    for chunk in _chunks(new_products):
-        result = session.execute(
-            insert(Product).returning(Product.id, Product.product_code), list(chunk)
-        )
-        product_id_of.update({r.product_code: r.id for r in result})
+    product_id_of.update(insert_rows(session, Product.__table__, new_products, key="product_code"))
     if updates:
         for group in _by_keys(updates):
             session.execute(update(Product), group)
@@ -394,8 +391,7 @@ def _rewrite_children(
             else:
                 records.extend({"product_id": pid, "position": i, "tag": tag}
                                for i, tag in enumerate(c[kind], start=1))
-        for chunk in _chunks(records, 5000):
-            session.execute(insert(model), list(chunk))
+        insert_rows(session, model.__table__, records)
 
 
 def _upsert_skus(
@@ -438,10 +434,7 @@ def _upsert_skus(
                 _price_change(current["id"], f, current[f], changed[f], now, actor, source)
                 for f in PRICE_FIELDS if f in changed
             )
-    sku_ids: dict[str, int] = {}
-    for chunk in _chunks(new_skus):
-        result = session.execute(insert(Sku).returning(Sku.id, Sku.sku), list(chunk))
-        sku_ids.update({r.sku: r.id for r in result})
+    sku_ids = insert_rows(session, Sku.__table__, new_skus, key="sku")
     for record in new_skus:
         history.extend(
             _price_change(sku_ids[record["sku"]], f, None, record[f], now, actor, source)
@@ -449,8 +442,7 @@ def _upsert_skus(
         )
     for group in _by_keys(updates):
         session.execute(update(Sku), group)
-    for chunk in _chunks(history, 5000):
-        session.execute(insert(PriceChange), list(chunk))
+    insert_rows(session, PriceChange.__table__, history)
     report.created_skus += len(new_skus)
     report.updated_skus += len(updates)
     report.price_changes += len(history)
