@@ -87,6 +87,10 @@ class Rate(_ScaledDecimal):
     places = 4
     cache_ok = True
 
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        rate = super().process_result_value(value, dialect)
+        return None if rate is None else rate.normalize()  # 0.2, not 0.2000 (rates are ≤ 1)
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout on every connection."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
@@ -21,10 +22,11 @@ DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 def get_actor(
     x_studio_actor: Annotated[
-        str | None, Header(description="who makes the change, for the price history")
+        str | None,
+        Header(description="who makes the change, for the price history (percent-encode non-ASCII)"),
     ] = None,
 ) -> str:
-    name = (x_studio_actor or "").strip()
+    name = unquote(x_studio_actor or "").strip()
     return name[:120] if name else "api"
 
 

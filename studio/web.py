@@ -51,7 +51,8 @@ def _local_time(value: datetime | None, tz: str | None = None) -> str:
         from zoneinfo import ZoneInfo
 
         value = value.astimezone(ZoneInfo(tz))
-    return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+    offset = value.strftime("%z")  # "+0800": unambiguous, unlike the "CST" abbreviation
+    return f"{value:%Y-%m-%d %H:%M:%S} UTC{offset[:3]}:{offset[3:]}" if offset else f"{value:%Y-%m-%d %H:%M:%S}"
 
 
 def render(request: Request, template: str, context: dict[str, Any],

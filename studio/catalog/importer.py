@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from studio.bulk import insert_rows
 from studio.catalog import values
 from studio.catalog.columns import PRODUCT_LEVEL, map_header
 from studio.catalog.models import PRICE_FIELDS, PriceChange, Product, ProductTag, SellingPoint, Sku
-from studio.bulk import insert_rows
 from studio.db import utcnow
 from studio.errors import ErrorDetail, ImportRejected
 from studio.tabular import Table, read_table

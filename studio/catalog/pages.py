@@ -66,16 +66,16 @@ async def save_product(request: Request, product_code: str, session: DbSession) 
     product_in, sku_updates = _parse_form(product, form, errors)
     if not errors:
         try:
-            service.update_product(session=session, product=product, product_in=product_in)
-            actor = (form.get("changed_by") or "").strip()[:120] or "web"
-            for sku, sku_in in sku_updates:
-                service.update_sku(session=session, sku=sku, sku_in=sku_in, actor=actor,
-                                   source="web")
+            with session.begin_nested():  # all of the form or none of it
+                service.update_product(session=session, product=product, product_in=product_in)
+                actor = (form.get("changed_by") or "").strip()[:120] or "web"
+                for sku, sku_in in sku_updates:
+                    service.update_sku(session=session, sku=sku, sku_in=sku_in, actor=actor,
+                                       source="web")
         except ValidationFailed as exc:
-            session.rollback()
             errors["_form"] = exc.message
     if errors:
-        session.rollback()
+        session.expire_all()
         product = service.get_product(session=session, product_code=product_code)
         return render(request, "catalog/edit.html",
                       {"product": product, "form": form, "errors": errors}, status_code=422)

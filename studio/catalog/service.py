@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from studio.catalog import schemas, values
@@ -67,7 +67,7 @@ def search_products(
 
 def categories(*, session: Session) -> list[str]:
     rows = session.scalars(
-        select(distinct(Product.category)).where(Product.category.is_not(None))
+        select(Product.category).where(Product.category.is_not(None)).distinct()
         .order_by(Product.category)
     )
     return list(rows)

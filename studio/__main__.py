@@ -1,0 +1,5 @@
+"""`python -m studio` runs the CLI."""
+
+from studio.cli import main
+
+main()
