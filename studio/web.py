@@ -52,7 +52,8 @@ def _local_time(value: datetime | None, tz: str | None = None) -> str:
 
         value = value.astimezone(ZoneInfo(tz))
     offset = value.strftime("%z")  # "+0800": unambiguous, unlike the "CST" abbreviation
-    return f"{value:%Y-%m-%d %H:%M:%S} UTC{offset[:3]}:{offset[3:]}" if offset else f"{value:%Y-%m-%d %H:%M:%S}"
+    stamp = f"{value:%Y-%m-%d %H:%M:%S}"
+    return f"{stamp} UTC{offset[:3]}:{offset[3:]}" if offset else stamp
 
 
 def render(request: Request, template: str, context: dict[str, Any],
