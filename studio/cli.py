@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from studio import __version__
 from studio.catalog.cli import app as catalog_app
-from studio.cli_support import StudioGroup, console, err_console, session_factory
+from studio.cli_support import StudioGroup, console, print_error, session_factory
 from studio.config import get_settings
 from studio.shows.cli import app as show_app
 
@@ -121,11 +122,11 @@ def doctor() -> None:
     table = Table("check", "status", "detail", "how to fix")
     for check in checks:
         status = "[green]ok[/]" if check.ok else ("[red]FAIL[/]" if check.required else "[yellow]warn[/]")
-        table.add_row(check.name, status, check.detail, "" if check.ok else check.fix)
+        table.add_row(check.name, status, escape(check.detail), "" if check.ok else escape(check.fix))
     console.print(table)
     failed = [c.name for c in checks if not c.ok and c.required]
     if failed:
-        err_console.print(f"[red]error:[/] {len(failed)} check(s) failed: {', '.join(failed)}")
+        print_error(f"{len(failed)} check(s) failed: {', '.join(failed)}")
         raise typer.Exit(1)
 
 

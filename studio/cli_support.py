@@ -10,6 +10,7 @@ import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.core import TyperGroup
@@ -20,6 +21,13 @@ from studio.errors import ConfigurationError, StudioError
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 MAX_DETAILS = 50
+
+
+# Exits and usage errors the argument parser reports itself (typer may vendor its own click).
+_COMMAND_LINE_EXITS: tuple[type[BaseException], ...] = (
+    typer.Exit, typer.Abort, click.exceptions.ClickException, click.exceptions.Exit,
+    click.exceptions.Abort, *((typer.TyperException,) if hasattr(typer, "TyperException") else ()),
+)
 
 
 class StudioGroup(TyperGroup):
@@ -34,19 +42,34 @@ class StudioGroup(TyperGroup):
         except ValidationError as exc:
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"]) or "value"
-                err_console.print(f"[red]error:[/] {where}: {error['msg']}")
+                print_error(f"{where}: {error['msg']}")
             raise typer.Exit(1) from None
         except SQLAlchemyError as exc:
             first = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
-            err_console.print(f"[red]error:[/] database: {first}")
+            print_error(f"database: {first}")
             raise typer.Exit(1) from None
         except OSError as exc:
-            err_console.print(f"[red]error:[/] {exc.strerror or exc}: {exc.filename or ''}")
+            where = f": {exc.filename}" if exc.filename else ""
+            print_error(f"{exc.strerror or exc}{where}")
             raise typer.Exit(1) from None
+        except _COMMAND_LINE_EXITS:
+            raise
+        except Exception as exc:
+            if get_settings().debug:
+                raise
+            # A bug of ours: still one line, with the way to see more.
+            print_error(f"unexpected {type(exc).__name__}: {exc} "
+                        "(set STUDIO_DEBUG=1 to see the traceback)")
+            raise typer.Exit(1) from None
+
+
+def print_error(message: str) -> None:
+    """One line on stderr: ``error: <message>`` (the message is text, never rich markup)."""
+    err_console.print(f"[red]error:[/] {escape(message)}")
 
 
 def report_error(exc: StudioError) -> None:
-    err_console.print(f"[red]error:[/] {exc.message}", markup=True)
+    print_error(exc.message)
     for detail in exc.details[:MAX_DETAILS]:
         err_console.print(f"  {detail}", markup=False)
     if len(exc.details) > MAX_DETAILS:

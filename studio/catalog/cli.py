@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from studio.catalog import importer, service
@@ -74,6 +75,7 @@ def list_command(
         for p in products:
             prices = sorted(s.live_price for s in p.skus)
             price = f"{prices[0]}" if len(set(prices)) == 1 else f"{prices[0]}–{prices[-1]}"
-            table.add_row(p.product_code, p.title, str(len(p.skus)), price,
-                          str(sum(s.stock for s in p.skus)), ", ".join(t.tag for t in p.tags))
+            table.add_row(escape(p.product_code), escape(p.title), str(len(p.skus)), price,
+                          str(sum(s.stock for s in p.skus)),
+                          escape(", ".join(t.tag for t in p.tags)))
         console.print(table)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from studio.cli_support import console, session_factory
@@ -63,7 +64,7 @@ def list_command(
     table = Table("id", "title", "platform", "start (local)", "min", "status",
                   title=f"{total} shows")
     for v in views:
-        table.add_row(v.id, v.title, v.platform,
+        table.add_row(v.id, escape(v.title), escape(v.platform),
                       f"{v.scheduled_start:%Y-%m-%d %H:%M} {v.timezone}",
                       str(v.planned_duration_minutes), v.status.value)
     console.print(table)

@@ -102,3 +102,17 @@ def test_unreachable_database_is_one_line(tmp_path):
 def test_help_and_version(args):
     result = _studio({}, *args)
     assert result.returncode == 0 and result.stdout.strip()
+
+
+def test_an_unexpected_failure_is_still_one_line(run_cli, monkeypatch):
+    from studio.shows import service
+
+    def broken(**kwargs):
+        raise RuntimeError("disk controller on fire")
+
+    monkeypatch.setattr(service, "list_shows", broken)
+    result = run_cli("show", "list")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: unexpected RuntimeError: disk controller on fire "
+        "(set STUDIO_DEBUG=1 to see the traceback)")

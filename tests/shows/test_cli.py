@@ -38,3 +38,13 @@ def test_bad_arguments_are_one_line_errors(run_cli):
     bad_duration = run_cli("show", "create", "X", "--start", "2026-12-01T20:00", "--duration", "0")
     assert bad_duration.exit_code == 2  # usage error from the argument parser
     assert "Traceback" not in bad_time.output + bad_tz.output + bad_duration.output
+
+
+def test_titles_with_brackets_are_printed_as_text(run_cli, tmp_path):
+    run_cli("show", "create", "[限定] 礼盒专场 [/b]", "--start", "2026-12-01T20:00", "--duration", "30")
+    listed = run_cli("show", "list")
+    assert listed.exit_code == 0 and "[限定] 礼盒专场 [/b]" in listed.stdout
+    (tmp_path / "c.csv").write_text("sku,title,live_price\nB1,[限定] 礼盒 [/],9.90\n", encoding="utf-8")
+    assert run_cli("catalog", "import", str(tmp_path / "c.csv")).exit_code == 0
+    catalogue = run_cli("catalog", "list")
+    assert catalogue.exit_code == 0 and "[限定] 礼盒 [/]" in catalogue.stdout
