@@ -107,9 +107,11 @@ def serve(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
     console.print("[bold]Studio is starting[/]")
+    urls = Table(box=None, show_header=False, padding=(0, 2))
     for label, path in (("catalogue 商品库", "/catalog"), ("shows 直播场次", "/shows"),
                         ("API docs", "/api/docs")):
-        console.print(f"  {label:<18} {base}{path}")
+        urls.add_row(label, f"{base}{path}")
+    console.print(urls)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
