@@ -54,13 +54,7 @@ def write_catalogue(path: Path, rows: int) -> None:
 
 def time_studio(path: Path, url: str) -> tuple[float, ImportReport]:
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    schema.upgrade(engine)
+    schema.recreate(engine)
     factory = make_session_factory(engine)
     start = time.perf_counter()
     with transaction(factory) as session:
@@ -132,9 +126,10 @@ def main() -> None:
     for name, seconds, what in rows:
         lines.append(f"| {name} | {seconds:.2f} | {args.rows / seconds:,.0f} | "
                      f"{seconds / bare:.1f} | {what} |")
-    verdict = "meets" if studio < 30 else "misses"
-    lines += ["", f"Target: under 30 s for 100,000 rows on a 2-core machine — {verdict} it "
-              f"({studio:.1f} s)."]
+    if args.rows == 100_000:
+        verdict = "meets" if studio < 30 else "misses"
+        lines += ["", f"Target: under 30 s for 100,000 rows on a 2-core machine — {verdict} it "
+                  f"({studio:.1f} s)."]
     text = "\n".join(lines)
     print(text)
     if args.record:

@@ -93,7 +93,7 @@ def _ffmpeg(settings: Settings) -> list[Check]:
              if len(line.split()) > 2 and line.startswith(" ")}
     missing = [f for f in REQUIRED_FILTERS if f not in names]
     return [
-        Check("ffmpeg", True, f"{version} ({binary})"),
+        Check("ffmpeg", True, f"{' '.join(version.split()[:3])} ({binary})"),
         Check("ffmpeg filters", not missing,
               "all of " + ", ".join(REQUIRED_FILTERS) if not missing
               else "missing: " + ", ".join(missing),
@@ -114,6 +114,13 @@ def _cjk_font(settings: Settings) -> Check:
     if not found:
         return Check("CJK font", False, "no Chinese font known to fontconfig",
                      "apt-get install fonts-noto-cjk (or set STUDIO_FONT_PATH)")
+    # The font subtitles will get: fontconfig's best Simplified Chinese sans match.
+    fc_match = shutil.which("fc-match")
+    if fc_match:
+        best = subprocess.run([fc_match, "-f", "%{family[0]} (%{file})", "sans-serif:lang=zh-cn"],
+                              capture_output=True, text=True, timeout=20).stdout.strip()
+        if best:
+            return Check("CJK font", True, best)
     return Check("CJK font", True, found[0].split(",")[0])
 
 

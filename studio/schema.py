@@ -37,3 +37,18 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def recreate(engine: Engine) -> None:
+    """Drop every table and migrate from scratch (tests and benchmarks; destroys all data)."""
+    from sqlalchemy import MetaData, text
+
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            existing = MetaData()
+            existing.reflect(connection)
+            existing.drop_all(connection)
+    upgrade(engine)

@@ -39,11 +39,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     """The backend's database, emptied and migrated to head once per session."""
     engine = make_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    schema.upgrade(engine)
+    schema.recreate(engine)
     yield engine
     engine.dispose()
 

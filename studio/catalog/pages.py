@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from studio.catalog import schemas, service, values
 from studio.catalog.models import PRICE_FIELDS, Product
@@ -122,12 +123,18 @@ def _parse_form(
     except ValueError as exc:
         errors["tags"] = str(exc)
         tags = []
-    product_in = schemas.ProductUpdate.model_construct(
-        title=title or product.title, brand=form.get("brand", "").strip() or None,
-        category=form.get("category", "").strip() or None,
-        image=form.get("image", "").strip() or None, notes=form.get("notes", "").strip() or None,
-        active=form.get("active") == "on", selling_points=points, tags=tags,
-    )
+    try:
+        product_in = schemas.ProductUpdate(
+            title=title or product.title, brand=form.get("brand", "").strip() or None,
+            category=form.get("category", "").strip() or None,
+            image=form.get("image", "").strip() or None,
+            notes=form.get("notes", "").strip() or None,
+            active=form.get("active") == "on", selling_points=points, tags=tags,
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            errors[str(error["loc"][0])] = str(error["msg"])
+        product_in = schemas.ProductUpdate()
     sku_updates = []
     for sku in product.skus:
         parsed: dict[str, Decimal | int | None] = {}

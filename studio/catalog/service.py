@@ -133,7 +133,7 @@ def update_product(
         product.selling_points.clear()
         product.tags.clear()
         session.flush()
-        _set_children(product, points or [], values.parse_tags(",".join(tags or [])))
+        _set_children(product, points or [], tags or [])
     product.updated_at = utcnow()
     session.flush()
     return product

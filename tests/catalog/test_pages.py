@@ -109,3 +109,13 @@ def _form_fields(html: str) -> dict[str, str]:
 
     Parser().feed(html)
     return fields
+
+
+def test_edit_form_validates_product_fields_on_the_server(client, demo):
+    code = "BT-CLNS"
+    data = _form_fields(client.get(f"/catalog/{code}/edit", headers=HTML).text)
+    data["title"] = "长" * 301  # the browser's maxlength is not a guarantee
+    response = client.post(f"/catalog/{code}/edit", data=data)
+    assert response.status_code == 422
+    assert "at most 300 characters" in response.text
+    assert client.get(f"/api/v1/products/{code}").json()["title"] != "长" * 301
