@@ -12,6 +12,7 @@ from studio import __version__
 from studio.catalog.cli import app as catalog_app
 from studio.cli_support import StudioGroup, console, print_error, session_factory
 from studio.config import get_settings
+from studio.scripts.cli import app as plan_app
 from studio.shows.cli import app as show_app
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(show_app, name="show")
+app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
 
 

@@ -82,8 +82,11 @@ def test_unmigrated_database_is_refused_with_the_fix(tmp_path):
     env = {"STUDIO_HOME": str(tmp_path), "STUDIO_DATABASE_URL": ""}
     result = _studio(env, "catalog", "list")
     assert result.returncode == 1
+    from studio import schema
+
     assert result.stderr.strip() == (
-        "error: the database is empty, not 0001: run `studio init` (or `studio db upgrade`)")
+        f"error: the database is empty, not {schema.head_revision()}: "
+        "run `studio init` (or `studio db upgrade`)")
     serve = _studio(env, "serve", "--port", "1")
     assert serve.returncode == 1 and "run `studio init`" in serve.stderr
 

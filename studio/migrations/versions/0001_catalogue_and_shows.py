@@ -90,9 +90,7 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("text", sa.String(length=500), nullable=False),
         sa.Column("fabe", sa.String(length=1), nullable=True),
-        sa.CheckConstraint(
-            "fabe IN ('F', 'A', 'B', 'E')", name=op.f("ck_selling_points_fabe_letter")
-        ),
+        sa.CheckConstraint("fabe IN ('F', 'A', 'B', 'E')", name=op.f("ck_selling_points_fabe_letter")),
         sa.ForeignKeyConstraint(
             ["product_id"],
             ["products.id"],
@@ -148,9 +146,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_price_changes")),
     )
     with op.batch_alter_table("price_changes", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_price_changes_sku_id_changed_at", ["sku_id", "changed_at"], unique=False
-        )
+        batch_op.create_index("ix_price_changes_sku_id_changed_at", ["sku_id", "changed_at"], unique=False)
 
     # ### end Alembic commands ###
 
