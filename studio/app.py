@@ -52,13 +52,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from studio.catalog import pages as catalog_pages
     from studio.catalog import router as catalog_router
+    from studio.scripts import pages as plan_pages
+    from studio.scripts import router as plan_router
     from studio.shows import pages as show_pages
     from studio.shows import router as show_router
 
     app.include_router(catalog_router.router, prefix="/api/v1")
     app.include_router(show_router.router, prefix="/api/v1")
+    app.include_router(plan_router.router, prefix="/api/v1")
     app.include_router(catalog_pages.router)
     app.include_router(show_pages.router)
+    app.include_router(plan_pages.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -107,7 +107,36 @@ class _Board:
 
 
 def arrange(doc: PlanDoc, catalog: CatalogView) -> PlanDoc:
-    """A new plan with the slots ordered by the rules and a reason on each."""
+    """A new plan with the slots ordered by the rules and a reason on each.
+
+    When every slot fits with time to spare, the role lengths are stretched (up to double) so
+    the plan fills the show, and arrange runs again with the longer slots.
+    """
+    arranged, spare, product_minutes, all_placed = _arrange_once(doc, catalog, Decimal(1))
+    if not all_placed or spare <= Decimal(doc.minutes) / 20 or not product_minutes:
+        return arranged
+    # The longest stretch (to 0.05) at which every slot still fits, found by bisection.
+    low, high = Decimal(1), min(Decimal(2), 1 + spare / product_minutes)
+    best = arranged
+    for _ in range(6):
+        trial, _, _, placed = _arrange_once(doc, catalog, high)
+        if placed:
+            return trial
+        middle = ((low + high) / 2).quantize(Decimal("0.01"))
+        if middle in (low, high):
+            break
+        trial, _, _, placed = _arrange_once(doc, catalog, middle)
+        if placed:
+            low, best = middle, trial
+        else:
+            high = middle
+    return best
+
+
+def _arrange_once(doc: PlanDoc, catalog: CatalogView, stretch: Decimal
+                  ) -> tuple[PlanDoc, Decimal, Decimal, bool]:
+    """One greedy pass: the plan, the minutes left unused, the product minutes, and whether
+    every slot found a place."""
     rules = doc.rules
     start = doc.local_start()
     end = start + timedelta(minutes=doc.minutes)
@@ -132,6 +161,8 @@ def arrange(doc: PlanDoc, catalog: CatalogView) -> PlanDoc:
             closing = segment
         elif segment.kind is SegmentKind.PRODUCT:
             minutes = rules.slot_minutes.get(segment.role, segment.minutes)
+            if stretch != 1:  # to the half minute, as a planner would write it
+                minutes = (minutes * stretch * 2).to_integral_value() / 2
             item = segment.model_copy(update={"minutes": minutes})
             first = catalog.get(segment.skus[0])
             pool.append(_Item(item, placed.index, first.category if first else None,
@@ -177,14 +208,24 @@ def arrange(doc: PlanDoc, catalog: CatalogView) -> PlanDoc:
             break
         segment, reason = choice
         board.place(segment, reason)
+    spare = Decimal(0) if pool else max(Decimal(0), Decimal((tail_start - board.t).total_seconds()) / 60)
+    product_minutes = sum((s.minutes for s in board.segments if s.kind is SegmentKind.PRODUCT
+                           and not s.locked and not s.anchor), Decimal(0))
     for item in fixed:  # fixed slots in the tail keep their times
         board.place(item.segment, item.reason, at=max(item.at, board.t))
 
+    all_placed = not pool
     _add_encore(board, values, doc)
     for item in sorted(pool, key=lambda i: i.order):
         board.place(item.segment, "did not fit in the show's time: shorten slots or drop it")
     board.place(closing, "closes the show: recap the best offers, thank viewers, tease the next")
-    return doc.model_copy(update={"segments": board.segments})
+    if stretch != 1:
+        note = f"; slot lengths by role ×{stretch:.2f} to fill the show"
+        board.segments = [s.model_copy(update={"reason": (s.reason or "") + note})
+                          if s.kind is SegmentKind.PRODUCT and not s.locked and not s.anchor
+                          else s for s in board.segments]
+    return (doc.model_copy(update={"segments": board.segments}), spare, product_minutes,
+            all_placed)
 
 
 def _choose(board: _Board, pool: list[_Item], giveaways: list[Segment], peaks: list[datetime],
@@ -204,15 +245,23 @@ def _choose(board: _Board, pool: list[_Item], giveaways: list[Segment], peaks: l
         since_welfare = board.minutes_since(board.last_welfare)
         next_minutes = pick[0].minutes if pick else Decimal(0)
         picked_welfare = pick is not None and pick[0].role is Role.WELFARE
-        if not picked_welfare and (since_welfare >= earliest
-                                   or since_welfare + next_minutes > latest):
-            why = (f"{since_welfare:.0f} min since the last" if since_welfare >= earliest else
-                   f"only {since_welfare:.0f} min since the last, but the next slot would pass "
-                   f"{latest} min")
+        if not picked_welfare and since_welfare >= earliest:
             welfare = _welfare(board, candidates, giveaways, fits,
-                               f"welfare moment: {why} (rule: every {earliest}–{latest} min)")
+                               f"welfare moment: {since_welfare:.0f} min since the last "
+                               f"(rule: every {earliest}–{latest} min)")
             if welfare is not None:
                 return welfare
+        if pick is not None and pick[2] is None and since_welfare + next_minutes > latest:
+            # A shorter item now lets the next welfare moment come before `latest` minutes.
+            shorter = [i for i in candidates if i.role is not Role.WELFARE and i is not pick[0]
+                       and since_welfare + i.minutes <= latest and since_welfare + i.minutes
+                       >= earliest]
+            if shorter:
+                item = _varied(board, sorted(shorter, key=lambda i: (
+                    GENERAL_ORDER.index(i.role), i.order)))
+                pick = (item, f"{ROLE_LABELS[item.role]}: fits before the next welfare moment "
+                              f"(due within {latest} min)", None)
+                next_minutes = item.minutes
         traffic = [i for i in candidates if i.role is Role.TRAFFIC]
         since_traffic = board.minutes_since(board.last_traffic_end)
         if traffic and pick is not None and pick[0].role is not Role.TRAFFIC and (

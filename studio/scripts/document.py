@@ -99,7 +99,8 @@ class Offer(_Strict):
     - ``coupon`` 直播间优惠券: ``amount`` or ``percent_off``, optional ``min_spend``, ``quantity``;
     - ``flash_sale`` 秒杀: ``price`` replaces the live price; ``quantity``, ``per_buyer_limit``.
 
-    ``shop_share`` is the part of the discount the shop pays (1 = all; 0 = platform-funded).
+    ``shop_share`` is the part of the discount the shop pays (1 = all; 0 = platform-funded);
+    ``skus`` limits the offer to some SKUs of a slot (a flash sale on one size, say).
     """
 
     id: SlugId
@@ -113,6 +114,11 @@ class Offer(_Strict):
     quantity: int | None = Field(None, gt=0)
     per_buyer_limit: int | None = Field(None, gt=0)
     shop_share: Fraction = Decimal("1")
+    skus: list[str] = Field(default_factory=list,
+                            description="only these SKUs (default: every SKU of the slot)")
+
+    def applies_to(self, sku: str) -> bool:
+        return not self.skus or sku in self.skus
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Offer:

@@ -95,7 +95,7 @@ def slot_economics(doc: PlanDoc, segment: Segment, catalog: CatalogView) -> Slot
     for code in segment.skus:
         facts = catalog.get(code)
         if facts is not None:
-            economics.prices[code] = price_sku(facts, offers,
+            economics.prices[code] = price_sku(facts, [o for o in offers if o.applies_to(code)],
                                                units_per_order=segment.units_per_order)
     if not economics.prices:
         return economics
