@@ -36,7 +36,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python benchmarks/catalog_import.py
+	$(BIN)/python benchmarks/catalog_import.py --record
+	$(BIN)/python benchmarks/plan_arrange.py --record
 
 clean:
 	rm -rf $(VENV) studio-data .pytest_cache build dist

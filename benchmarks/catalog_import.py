@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import csv
 import platform
-import re
 import sqlite3
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._record import record  # noqa: E402
 from studio import schema  # noqa: E402
 from studio.catalog.columns import CANONICAL_COLUMNS  # noqa: E402
 from studio.catalog.importer import ImportReport, import_catalog_file, validate_table  # noqa: E402
@@ -133,25 +133,13 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.record:
-        record(text, backend)
+        record(text, f"catalog-import:{backend}")
 
 
 def _cpus() -> int:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
-def record(text: str, backend: str) -> None:
-    docs = ROOT / "docs" / "benchmarks.md"
-    begin, end = f"<!-- catalog-import:{backend}:begin -->", f"<!-- catalog-import:{backend}:end -->"
-    current = docs.read_text(encoding="utf-8")
-    block = f"{begin}\n{text}\n{end}"
-    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
-    if not pattern.search(current):
-        raise SystemExit(f"{docs} has no {begin} … {end} markers")
-    docs.write_text(pattern.sub(lambda _: block, current), encoding="utf-8")
-    print(f"recorded in {docs.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

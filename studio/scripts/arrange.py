@@ -73,7 +73,8 @@ class _Board:
         self.segments: list[Segment] = []
         self.last_welfare = self.start
         self.last_traffic_end = self.start
-        self.previous_product: _Item | None = None
+        self.previous_product: _Item | None = None  # any product: for the category rule
+        self.previous_seller: _Item | None = None  # not welfare: for profit-after-hero
         self.products_placed = 0
         self.giveaways = 0
         self.pool: list[_Item] = []
@@ -279,8 +280,9 @@ def _choose(board: _Board, pool: list[_Item], giveaways: list[Segment], peaks: l
 
 def _take(board: _Board, pool: list[_Item], item: _Item, reason: str) -> tuple[Segment, str]:
     pool.remove(item)
+    board.previous_product = item
     if item.role is not Role.WELFARE:
-        board.previous_product = item
+        board.previous_seller = item
     board.products_placed += 1
     return item.segment, reason
 
@@ -290,7 +292,7 @@ def _welfare(board: _Board, candidates: list[_Item], giveaways: list[Segment], f
     """A welfare product, else a planned giveaway, else a generated 福袋 — whichever fits."""
     welfare = [i for i in candidates if i.role is Role.WELFARE]
     if welfare:
-        return _take(board, board.pool, welfare[0], reason)
+        return _take(board, board.pool, _varied(board, welfare), reason)
     planned = [g for g in giveaways if fits(g.minutes)]
     if planned:
         giveaways.remove(planned[0])
@@ -318,10 +320,10 @@ def _pick(board: _Board, candidates: list[_Item], peaks: list[datetime]
                     key=lambda i: (-i.value, i.order))
     if heroes and peaks:
         peak, hero = peaks[0], heroes[0]
-        if board.t + minutes_delta(hero.minutes) / 2 >= peak:
+        if board.t + minutes_delta(hero.minutes) > peak:  # started now, it covers the peak
             return hero, f"hero at the {peak:%H:%M} viewer peak{_value(hero)}", peak
     reserved = {id(h) for h in heroes[: len(peaks)]}
-    previous = board.previous_product
+    previous = board.previous_seller
     if rules.profit_after_hero and previous is not None and previous.role is Role.HERO:
         profit = [i for i in candidates if i.role is Role.PROFIT]
         if profit:
