@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
@@ -105,15 +106,23 @@ def serve(
     from studio.app import create_app
 
     settings = get_settings()
-    session_factory()  # refuses an unmigrated database with a clear message before binding
+    factory = session_factory()  # refuses an unmigrated database with a clear message first
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
     console.print("[bold]Studio is starting[/]")
-    urls = Table(box=None, show_header=False, padding=(0, 2))
-    for label, path in (("catalogue 商品库", "/catalog"), ("shows 直播场次", "/shows"),
-                        ("API docs", "/api/docs")):
-        urls.add_row(label, f"{base}{path}")
-    console.print(urls)
+    from studio.db import transaction
+    from studio.scripts import service as plan_service
+
+    with transaction(factory) as session:
+        plan_ids = [p.id for p in plan_service.list_plans(session=session)][:3]
+    pages = [("catalogue 商品库", "/catalog"), ("shows 直播场次", "/shows"),
+             ("plans 排品脚本", "/plans")]
+    pages += [("host screen 主播屏", f"/plans/{plan_id}/host") for plan_id in plan_ids]
+    pages.append(("API docs", "/api/docs"))
+    width = max(cell_len(label) for label, _ in pages)
+    for label, path in pages:  # URLs whole on one line, so they can be clicked and copied
+        console.print(f"  {label}{' ' * (width - cell_len(label))}  {base}{path}", markup=False,
+                      highlight=False, overflow="ignore", crop=False)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
