@@ -108,6 +108,8 @@ def _ensure_plan(session: Session, show: Show) -> None:
         update: dict[str, object] = {"talk_track": talk}
         if code:
             update["offers"] = OFFERS_BY_PRODUCT[code]
+        if code == "SN-JERKY":
+            update["units_per_order"] = 2  # 满99减10 needs two bags: 136 − 10 = 63 each
         if segment.skus:
             update["stock"] = {}  # filled below from the catalogue
         segments.append(segment.model_copy(update=update))

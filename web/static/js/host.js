@@ -1,0 +1,388 @@
+// 主播屏 Host screen: the current slot in large type, its countdown, and how the show runs
+// against the plan.
+//
+// Data: the run sheet (GET /api/v1/plans/{id}/runsheet), fetched once on load and again on "p".
+// Everything from it is written with textContent: titles, notes and scripts come from planners.
+//
+// Time comes from a *clock source*, which says which slot is live and since when:
+//
+//   source.state      -> {showStartedAt, current, index, enteredAt, spent: {slotId: ms},
+//                         startedAt: {slotId: ms}}   (ms since the epoch)
+//   source.begin(id)     start the show on slot `id` unless it is already running
+//   source.goTo(id, i)   the host asks to move to slot `id` (position i in the sheet)
+//   source.reset()       forget the run
+//   source.subscribe(fn) fn(state) after every change, whoever made it
+//
+// LocalClock below runs the show on this screen alone and keeps the state in localStorage, so
+// a reload resumes the same slot and timers. When the live console exists, a source with the
+// same contract fed by its WebSocket replaces it in main(): goTo() sends a request and the
+// console's answer arrives through subscribe(); the rendering below does not change.
+
+const host = document.getElementById("host");
+const $ = (id) => document.getElementById(id);
+
+class LocalClock {
+  constructor(planId, storage = window.localStorage) {
+    this.key = `studio.host.${planId}`;
+    this.storage = storage;
+    this.listeners = [];
+    this.state = this.load();
+  }
+
+  load() {
+    try {
+      return JSON.parse(this.storage.getItem(this.key)) || null;
+    } catch {
+      return null; // storage disabled or unreadable: run without persistence
+    }
+  }
+
+  save() {
+    try {
+      if (this.state) this.storage.setItem(this.key, JSON.stringify(this.state));
+      else this.storage.removeItem(this.key);
+    } catch {
+      // private mode or quota: the timer still runs, it just won't survive a reload
+    }
+    this.listeners.forEach((fn) => fn(this.state));
+  }
+
+  begin(slotId) {
+    if (this.state) return;
+    const now = Date.now();
+    this.state = {showStartedAt: now, current: slotId, index: 0, enteredAt: now,
+                  spent: {}, startedAt: {[slotId]: now}};
+    this.save();
+  }
+
+  goTo(slotId, index) {
+    const s = this.state;
+    if (!s || slotId === s.current) return;
+    const now = Date.now();
+    // Bank the time of the slot we leave: coming back to it resumes its countdown
+    // (a mis-pressed clicker costs nothing) instead of restarting it.
+    s.spent[s.current] = (s.spent[s.current] || 0) + (now - s.enteredAt);
+    s.current = slotId;
+    s.index = index;
+    s.enteredAt = now;
+    s.startedAt[slotId] ??= now; // when the slot first actually went live
+    this.save();
+  }
+
+  reset() {
+    this.state = null;
+    this.save();
+  }
+
+  subscribe(fn) {
+    this.listeners.push(fn);
+  }
+}
+
+// ---- timing: pure arithmetic on the run sheet and the clock state --------------------------
+
+/** Where the show stands at `now` (all durations in ms). */
+function timing(slots, state, now) {
+  let index = slots.findIndex((slot) => slot.id === state.current);
+  if (index < 0) index = Math.min(state.index || 0, slots.length - 1); // plan changed under us
+  const slot = slots[index];
+  const plannedMs = (s) => s.seconds * 1000;
+  const sum = (list) => list.reduce((total, s) => total + plannedMs(s), 0);
+  const inSlot = (state.spent[slot.id] || 0) + (slot.id === state.current ? now - state.enteredAt : 0);
+  const remaining = plannedMs(slot) - inSlot; // below zero: over time
+  const before = sum(slots.slice(0, index));
+  const after = sum(slots.slice(index + 1));
+  // The plan's position for what has been done: every earlier slot in full plus the time in
+  // this one, at most its planned length. Over/under is the real time since the show started
+  // on this screen minus that position: above zero the show runs behind the plan.
+  const position = before + Math.min(inSlot, plannedMs(slot));
+  const total = before + plannedMs(slot) + after;
+  return {
+    index, slot, next: slots[index + 1] || null, remaining,
+    behind: now - state.showStartedAt - position,
+    projectedEnd: now + Math.max(remaining, 0) + after,
+    progress: total ? position / total : 1,
+  };
+}
+
+/** 1:05 or 1:02:05 from whole seconds. */
+function clock(totalSeconds) {
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = String(totalSeconds % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+const SYMBOLS = {CNY: "¥", USD: "$", EUR: "€", JPY: "¥", GBP: "£"};
+
+/** "199.00" -> "¥199", "39.90" -> "¥39.90": money stays a string, never a float. */
+function money(value, currency) {
+  if (value == null) return "";
+  return `${SYMBOLS[currency] ?? ""}${value.endsWith(".00") ? value.slice(0, -3) : value}`;
+}
+
+// ---- rendering ------------------------------------------------------------------------------
+
+/** A new element with a class and text (textContent, so planner text is never markup). */
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+const FABE = {F: "特征 feature", A: "优势 advantage", B: "利益 benefit", E: "证据 evidence"};
+
+class HostScreen {
+  constructor(source) {
+    this.source = source;
+    this.sheet = null;
+    this.renderedSlot = null; // the slot whose content is on screen; re-drawn only on change
+  }
+
+  load(sheet) {
+    this.sheet = sheet;
+    this.renderedSlot = null;
+    document.title = `${sheet.title} · 主播屏 Host screen`;
+    $("show-title").textContent = sheet.title;
+    const zone = {timeZone: sheet.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"};
+    this.hm = new Intl.DateTimeFormat("zh-CN", zone);
+    this.hms = new Intl.DateTimeFormat("zh-CN", {...zone, second: "2-digit"});
+    if (sheet.slots.length) this.source.begin(sheet.slots[0].id);
+    this.tick();
+  }
+
+  /** Move by `step` slots (+1 next, -1 previous); stays put at either end. */
+  move(step) {
+    const slots = this.sheet?.slots;
+    if (!slots?.length || !this.source.state) return;
+    const {index} = timing(slots, this.source.state, Date.now());
+    const target = Math.min(Math.max(index + step, 0), slots.length - 1);
+    this.source.goTo(slots[target].id, target);
+  }
+
+  tick() {
+    const slots = this.sheet?.slots;
+    const state = this.source.state;
+    if (!slots?.length || !state) return;
+    const now = Date.now();
+    const t = timing(slots, state, now);
+    if (t.slot !== this.renderedSlot) this.showSlot(t.slot, t.next, t.index);
+    $("clock").textContent = this.hms.format(now);
+
+    const countdown = $("countdown");
+    if (t.remaining > 0) {
+      countdown.textContent = clock(Math.ceil(t.remaining / 1000));
+      countdown.dataset.state = t.remaining <= 60_000 ? "warn" : "ok";
+    } else {
+      countdown.replaceChildren(`+${clock(Math.floor(-t.remaining / 1000))} `,
+                                el("small", null, "超时 over"));
+      countdown.dataset.state = "over";
+    }
+    const drift = Math.round(t.behind / 1000);
+    const overUnder = $("over-under");
+    overUnder.dataset.state = drift > 0 ? "behind" : drift < 0 ? "ahead" : "on";
+    overUnder.textContent = drift > 0 ? `落后 behind plan by ${clock(drift)}`
+      : drift < 0 ? `提前 ahead of plan by ${clock(-drift)}` : "准时 on plan";
+    $("projected-end").textContent = `预计结束 projected end ${this.hm.format(t.projectedEnd)}`;
+    const percent = Math.round(t.progress * 1000) / 10;
+    $("progress").style.width = `${percent}%`;
+    $("progress").parentElement.setAttribute("aria-valuenow", String(percent));
+  }
+
+  showSlot(slot, next, index) {
+    this.renderedSlot = slot;
+    const currency = this.sheet.currency;
+    document.querySelector("[data-testid=slot-position]").textContent =
+      `${index + 1} / ${this.sheet.slots.length}`;
+    $("kind").textContent = slot.kind_label;
+    const role = $("role");
+    role.hidden = !slot.role;
+    role.textContent = slot.role_label || "";
+    role.dataset.role = slot.role || "";
+    $("planned").textContent = `计划 plan ${this.hm.format(new Date(slot.start))}–` +
+      `${this.hm.format(new Date(slot.end))} · ${slot.minutes} 分钟 min`;
+    $("current-title").textContent = slot.title;
+
+    $("ladders").replaceChildren(...slot.prices.map((p) => ladder(p, currency, slot.prices.length > 1)));
+
+    const prize = $("prize");
+    prize.hidden = !slot.prize;
+    if (slot.prize) {
+      prize.replaceChildren(el("span", "tag", "奖品 Prize"),
+        el("strong", null, slot.prize + (slot.winners ? ` × ${slot.winners} 名` : "")));
+      if (slot.entry_rule) prize.append(el("span", "entry", `参与 Entry: ${slot.entry_rule}`));
+    }
+
+    $("points").replaceChildren(...slot.selling_points.map((point) => {
+      const item = el("li");
+      if (point.fabe) {
+        const tag = el("span", `fabe fabe-${point.fabe}`, point.fabe);
+        tag.title = FABE[point.fabe];
+        item.append(tag);
+      }
+      item.append(el("span", null, point.text));
+      return item;
+    }));
+    $("talk").replaceChildren(...slot.talk_track.map((line) => el("p", null, line)));
+
+    const notes = $("notes");
+    notes.hidden = !slot.notes;
+    notes.replaceChildren(el("span", "tag", "备注 Notes"), el("span", null, slot.notes || ""));
+
+    // Only errors: a host must not say a price claim or a word the checks have refused.
+    const errors = slot.findings.filter((f) => f.severity === "error");
+    $("findings").replaceChildren(...errors.map((f) => el("li", null, f.message)));
+    $("checks").hidden = !errors.length;
+
+    $("next-start").textContent = next ? this.hm.format(new Date(next.start)) : "";
+    $("next-title").textContent = next ? next.title : "— 结束 End of show";
+    const final = next?.prices[0]?.final_price;
+    $("next-price").textContent = final ? `券后 ${money(final, currency)}` : "";
+  }
+}
+
+/** 原价 (struck) → 日常价 → 直播价 → 券后价, the last one biggest, then the offers that make it. */
+function ladder(price, currency, labelled) {
+  const box = el("div", "ladder");
+  if (labelled) box.append(el("div", "sku", price.label));
+  const row = el("div", "steps");
+  const rungs = [["list", "原价", price.list_price], ["daily", "日常价", price.daily_price],
+                 ["live", "直播价", price.live_price], ["final", "券后价", price.final_price]];
+  for (const [name, label, value] of rungs.filter(([, , value]) => value != null)) {
+    // The arrow travels with the price after it, so a wrapped line never ends on "→".
+    const hop = el("span", "hop");
+    if (row.childElementCount) hop.append(el("span", "arrow", "→"));
+    const rung = el("span", `rung ${name}`);
+    rung.append(el("small", null, label),
+                el(name === "list" ? "s" : "b", null, money(value, currency)));
+    hop.append(rung);
+    row.append(hop);
+  }
+  box.append(row);
+  if (price.steps.length) {
+    box.append(el("div", "offers",
+      price.steps.map((step) => `${step.label} −${money(step.off, currency)}`).join(" · ")));
+  }
+  return box;
+}
+
+// ---- wiring ---------------------------------------------------------------------------------
+
+function showError(message, retry) {
+  $("status").hidden = true;
+  const box = $("error");
+  box.hidden = false;
+  const again = el("button", null, "重试 Try again"); // a phone has no P key
+  again.type = "button";
+  again.addEventListener("click", retry);
+  box.replaceChildren(el("strong", null, "无法加载脚本 Could not load the plan"),
+                      el("span", null, message),
+                      el("span", "hint", "按 P 键重试 press P to try again"), again);
+}
+
+async function fetchSheet(screen) {
+  const url = host.dataset.runsheetUrl;
+  let body;
+  try {
+    const response = await fetch(url, {headers: {accept: "application/json"}, cache: "no-store"});
+    body = await response.json().catch(() => null);
+    if (!response.ok) {
+      throw new Error(body?.error?.message ? `${response.status}: ${body.error.message}`
+                                           : `HTTP ${response.status} from ${url}`);
+    }
+    if (!Array.isArray(body?.slots)) throw new Error(`${url} did not answer with a run sheet`);
+  } catch (error) {
+    // Keep what is on screen when a reload fails mid-show; say so either way.
+    const network = error instanceof TypeError; // what fetch throws when no answer came at all
+    showError(network ? `网络不通 no answer from the server (${error.message})` : error.message,
+              () => fetchSheet(screen));
+    return;
+  }
+  $("status").hidden = true;
+  $("error").hidden = true;
+  if (!body.slots.length) {
+    showError("这个脚本没有环节 the plan has no slots", () => fetchSheet(screen));
+    return;
+  }
+  for (const id of ["now", "timer", "next", "controls"]) $(id).hidden = false;
+  screen.load(body);
+}
+
+let toastTimer;
+function toast(text) {
+  const box = $("toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { box.hidden = true; }, 2500);
+}
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else document.documentElement.requestFullscreen?.().catch(() => toast("全屏不可用 full screen refused"));
+}
+
+// A screen that dims mid-show is worse than a flat battery; ask to stay awake where supported.
+async function keepAwake() {
+  try {
+    if (document.visibilityState === "visible") await navigator.wakeLock?.request("screen");
+  } catch {
+    // not allowed (battery saver, no user gesture yet): the screen may dim, nothing else breaks
+  }
+}
+
+function main() {
+  const source = new LocalClock(host.dataset.plan);
+  const screen = new HostScreen(source);
+  source.subscribe(() => {
+    screen.renderedSlot = null; // a move or a reset: draw the slot again
+    if (source.state) screen.tick();
+  });
+
+  const params = new URLSearchParams(location.search);
+  host.classList.toggle("mirrored", params.get("mirror") === "1");
+
+  let resetArmed = 0; // "r" twice within 3 s resets, so a stray key mid-show loses nothing
+  const keys = {
+    ArrowRight: () => screen.move(1), PageDown: () => screen.move(1),
+    " ": () => screen.move(1), Enter: () => screen.move(1),
+    ArrowLeft: () => screen.move(-1), PageUp: () => screen.move(-1),
+    Backspace: () => screen.move(-1),
+    m: () => host.classList.toggle("mirrored"),
+    f: toggleFullscreen,
+    p: () => { toast("重新加载脚本 reloading the plan"); fetchSheet(screen); },
+    r: () => {
+      if (Date.now() - resetArmed < 3000) {
+        resetArmed = 0;
+        source.reset();
+        if (screen.sheet) screen.load(screen.sheet);
+        toast("计时已重置 timer reset");
+      } else {
+        resetArmed = Date.now();
+        toast("再按 R 重置计时 press R again to reset the timer");
+      }
+    },
+  };
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return; // leave browser shortcuts alone
+    if ((event.key === "Enter" || event.key === " ") && event.target.closest?.("button")) return;
+    const action = keys[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    if (!action) return;
+    event.preventDefault(); // Space and PageDown would scroll, Backspace might navigate
+    action();
+  });
+  for (const [id, step] of [["previous", -1], ["advance", 1]]) {
+    $(id).addEventListener("click", (event) => {
+      event.currentTarget.blur(); // or a later Space/Enter press would click it again
+      screen.move(step);
+    });
+  }
+
+  setInterval(() => screen.tick(), 250);
+  document.addEventListener("visibilitychange", keepAwake);
+  keepAwake();
+  fetchSheet(screen);
+}
+
+main();
