@@ -56,6 +56,15 @@ class _Item:
         return self.segment.minutes
 
 
+@dataclass(frozen=True, slots=True)
+class _Last:
+    """The last product placed, as the category and profit-after-hero rules see it."""
+
+    id: str
+    role: Role | None
+    category: str | None
+
+
 @dataclass(slots=True)
 class _Fixed:
     at: datetime
@@ -66,15 +75,16 @@ class _Fixed:
 class _Board:
     """The timeline being built, and what the rules need to know about it."""
 
-    def __init__(self, doc: PlanDoc) -> None:
+    def __init__(self, doc: PlanDoc, categories: dict[str, str | None]) -> None:
         self.doc = doc
+        self.categories = categories
         self.start = doc.local_start()
         self.t = self.start
         self.segments: list[Segment] = []
         self.last_welfare = self.start
         self.last_traffic_end = self.start
-        self.previous_product: _Item | None = None  # any product: for the category rule
-        self.previous_seller: _Item | None = None  # not welfare: for profit-after-hero
+        self.previous_product: _Last | None = None  # any product: for the category rule
+        self.previous_seller: _Last | None = None  # not welfare: for profit-after-hero
         self.products_placed = 0
         self.giveaways = 0
         self.pool: list[_Item] = []
@@ -87,6 +97,12 @@ class _Board:
             self._fill_gap(at)
         self.segments.append(segment.model_copy(update={"reason": reason}))
         self.t += minutes_delta(segment.minutes)
+        if segment.kind is SegmentKind.PRODUCT:  # fixed slots count as much as chosen ones
+            last = _Last(segment.id, segment.role, self.categories.get(segment.id))
+            self.products_placed += 1
+            self.previous_product = last
+            if segment.role is not Role.WELFARE:
+                self.previous_seller = last
         if segment.role is Role.WELFARE or segment.kind is SegmentKind.GIVEAWAY:
             self.last_welfare = self.t
         if segment.role is Role.TRAFFIC:
@@ -185,7 +201,11 @@ def _arrange_once(doc: PlanDoc, catalog: CatalogView, stretch: Decimal
                                               sum(1 for i in pool if i.role is not Role.WELFARE))
     tail_start = end - minutes_delta(closing.minutes + encore_total)
 
-    board = _Board(doc)
+    categories = {}
+    for segment in doc.segments:
+        facts = catalog.get(segment.skus[0]) if segment.skus else None
+        categories[segment.id] = facts.category if facts else None
+    board = _Board(doc, categories)
     board.pool = pool
     peaks = sorted(clock_on_show_day(doc, p) for p in doc.goals.viewer_peaks) \
         if rules.heroes_at_peaks else []
@@ -280,10 +300,6 @@ def _choose(board: _Board, pool: list[_Item], giveaways: list[Segment], peaks: l
 
 def _take(board: _Board, pool: list[_Item], item: _Item, reason: str) -> tuple[Segment, str]:
     pool.remove(item)
-    board.previous_product = item
-    if item.role is not Role.WELFARE:
-        board.previous_seller = item
-    board.products_placed += 1
     return item.segment, reason
 
 
@@ -328,7 +344,7 @@ def _pick(board: _Board, candidates: list[_Item], peaks: list[datetime]
         profit = [i for i in candidates if i.role is Role.PROFIT]
         if profit:
             return (_varied(board, profit),
-                    f"profit item after hero {previous.segment.id}, while attention holds", None)
+                    f"profit item after hero {previous.id}, while attention holds", None)
     for role in GENERAL_ORDER:
         group = [i for i in candidates if i.role is role and id(i) not in reserved]
         if role is Role.HERO:

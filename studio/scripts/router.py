@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from studio.deps import Actor, DbSession
-from studio.errors import ValidationFailed
+from studio.errors import Conflict, ValidationFailed
 from studio.scripts import arrange as arranger
 from studio.scripts import runsheet, schemas, service, targets
 from studio.scripts.catalog_view import load_catalog_view
@@ -59,6 +59,9 @@ def read_plan(plan: CurrentPlan, session: DbSession,
 def save_plan(body: schemas.PlanSave, plan: CurrentPlan, session: DbSession,
               actor: Actor) -> dict[str, Any]:
     """Save an edited document as the next version (no new version when nothing changed)."""
+    if body.base_version is not None and body.base_version != plan.current_version:
+        raise Conflict(f"plan {plan.id} was saved as version {plan.current_version} since you "
+                       f"opened version {body.base_version}: reload it and apply your change again")
     doc = service.parse_document(body.document)
     _, changed = service.save(session=session, plan=plan, doc=doc, actor=actor, note=body.note)
     return {"plan": plan.id, "version": plan.current_version, "changed": changed,

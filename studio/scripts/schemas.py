@@ -21,6 +21,8 @@ class PlanSave(BaseModel):
 
     document: dict[str, Any]
     note: str | None = None
+    base_version: int | None = Field(
+        None, description="the version this edit started from; a newer saved version → 409")
 
 
 class PlanPreview(BaseModel):

@@ -96,3 +96,14 @@ def test_plan_pages_render(client, demo):
     assert "demo-winter-goodies" in client.get("/plans", headers=html).text
     sheet = client.get(f"/plans/{DEMO_SHOW_ID}/sheet", headers=html)
     assert sheet.status_code == 200 and "直播脚本 Run sheet" in sheet.text
+
+
+def test_a_save_based_on_an_old_version_is_refused(client, demo):
+    document = client.get(BASE).json()["document"]
+    document["title"] = "第一个标签页 first tab"
+    assert client.put(BASE, json={"document": document, "base_version": 1}).status_code == 200
+    document["title"] = "第二个标签页 second tab"
+    stale = client.put(BASE, json={"document": document, "base_version": 1})
+    assert stale.status_code == 409
+    assert "was saved as version 2 since you opened version 1" in stale.json()["error"]["message"]
+    assert client.get(BASE).json()["document"]["title"] == "第一个标签页 first tab"

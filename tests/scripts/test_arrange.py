@@ -111,3 +111,15 @@ def test_generated_segments_are_replaced_on_rearrange():
     assert sum(1 for s in twice.segments if s.kind is SegmentKind.ENCORE) == 2
     assert sum(1 for s in twice.segments if s.kind is SegmentKind.OPENING) == 1
     assert Decimal(sum(s.minutes for s in twice.segments)) <= 180
+
+
+def test_a_locked_opener_counts_as_the_opening_traffic_driver():
+    doc, cat = pool(18)
+    arranged = arrange(doc, cat)
+    opener = next(s for s in arranged.segments if s.kind is SegmentKind.PRODUCT)
+    locked = [s.model_copy(update={"locked": True}) if s.id == opener.id else s
+              for s in arranged.segments]
+    again = arrange(arranged.model_copy(update={"segments": locked}), cat)
+    reasons = [s.reason for s in again.segments if s.kind is SegmentKind.PRODUCT]
+    assert reasons[0] == "locked by the planner"
+    assert "opens with a traffic driver" not in " ".join(reasons[1:])

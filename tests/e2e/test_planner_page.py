@@ -1,0 +1,237 @@
+"""A planner opens a show plan in Chromium: retimes, reorders and locks slots, arranges, saves."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PLAN = "demo-winter-goodies"
+SKUS = "AP-LEG-BLK-S,BT-SERUM-30,HM-TOWEL-WHT,AP-SWTR-OAT-M,SN-NUTS-15"
+
+
+def _demo_plan(run_cli) -> None:
+    assert run_cli("init", "--demo").exit_code == 0
+    listed = run_cli("plan", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    if PLAN not in {p["plan"] for p in json.loads(listed.stdout)}:
+        created = run_cli("plan", "new", "--show", PLAN, "--skus", SKUS)
+        assert created.exit_code == 0, created.output
+
+
+def _open(page, live_server: str) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"{live_server}/plans/{PLAN}")
+    expect(page.locator("#planner")).to_have_attribute("data-preview", "idle")
+
+
+def _idle(page) -> None:
+    """Wait until the server has answered the newest edit (the 300 ms debounce, then preview)."""
+    expect(page.locator("#planner")).to_have_attribute("data-preview", "idle")
+
+
+def _slot_ids(page) -> list[str]:
+    return page.get_by_test_id("slot-row").evaluate_all("rows => rows.map(r => r.dataset.slotId)")
+
+
+def _row(page, slot_id: str):
+    return page.locator(f"[data-testid=slot-row][data-slot-id='{slot_id}']")
+
+
+def _api_plan(page, live_server: str) -> dict:
+    response = page.request.get(f"{live_server}/api/v1/plans/{PLAN}")
+    assert response.ok, response.text()
+    return response.json()
+
+
+def _version(page) -> int:
+    return int(page.get_by_test_id("version").inner_text().removeprefix("v"))
+
+
+def _seconds(clock: str) -> int:
+    """"20:12" or "20:12:30" (⁺¹ after midnight) → seconds after the show day's midnight."""
+    match = re.fullmatch(r"(\d\d):(\d\d)(?::(\d\d))?( ⁺¹)?", clock.strip())
+    assert match, clock
+    hours, minutes, seconds, next_day = match.groups()
+    return (int(hours) * 60 + int(minutes)) * 60 + int(seconds or 0) + (86400 if next_day else 0)
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(seconds % 86400, 3600)
+    text = f"{hours:02d}:{rest // 60:02d}"
+    return (text + (f":{rest % 60:02d}" if rest % 60 else "")
+            + (" ⁺¹" if seconds >= 86400 else ""))
+
+
+def test_retime_reorder_lock_arrange_and_save(live_server, page, run_cli):
+    _demo_plan(run_cli)
+    _open(page, live_server)
+    before = _version(page)
+    segments = _api_plan(page, live_server)["document"]["segments"]
+    ids = _slot_ids(page)
+    assert ids == [s["id"] for s in segments]
+    expect(page.get_by_test_id("unsaved")).to_be_hidden()
+    # the server's numbers are on the page: prices and margins of the lead SKU, the summary
+    seller = next(s["id"] for s in segments if s["kind"] == "product")
+    expect(_row(page, seller).get_by_test_id("final-price")).to_contain_text("¥")
+    expect(_row(page, seller).get_by_test_id("margin")).to_contain_text("%")
+    expect(page.get_by_test_id("summary-errors")).to_contain_text(re.compile(r"^\d+ 个错误"))
+
+    # retime a slot: the one after it starts later once the preview comes back
+    index = next(i for i in range(1, len(segments) - 4)
+                 if not segments[i]["anchor"] and not segments[i + 1]["anchor"])
+    first, second = ids[index], ids[index + 1]
+    minutes = str(Decimal(segments[index]["minutes"]) + Decimal("2.5"))
+    next_start = _seconds(_row(page, second).get_by_test_id("slot-start").inner_text())
+    _row(page, first).get_by_test_id("slot-minutes").fill(minutes)
+    expect(page.get_by_test_id("unsaved")).to_be_visible()
+    _idle(page)
+    expect(_row(page, second).get_by_test_id("slot-start")).to_have_text(_clock(next_start + 150))
+    _screenshot(page, "retimed")
+
+    # reorder with the keyboard-friendly button: the slot swaps with the one above, focus stays
+    moved, above = ids[index + 3], ids[index + 2]
+    _row(page, moved).get_by_test_id("move-up").click()
+    order = _slot_ids(page)
+    assert order.index(moved) == index + 2 and order.index(above) == index + 3
+    assert page.evaluate("document.activeElement.dataset.focus") == f"{moved}:move-up"
+    expect(_row(page, moved).get_by_test_id("slot-reason")).to_have_text("")  # moved by hand
+    _idle(page)
+    assert _seconds(_row(page, moved).get_by_test_id("slot-start").inner_text()) < \
+        _seconds(_row(page, above).get_by_test_id("slot-start").inner_text())
+
+    # lock the retimed slot, so arrange keeps it and its new length
+    _row(page, first).get_by_test_id("slot-lock").check()
+    expect(_row(page, first)).to_contain_text("锁定 locked")
+    _idle(page)
+    page.get_by_test_id("arrange").click()
+    expect(_row(page, first).get_by_test_id("slot-reason")).to_contain_text("locked")
+    reasons = page.get_by_test_id("slot-reason").all_inner_texts()
+    assert len(reasons) >= len(ids) - 1 and all(reasons), reasons
+    expect(_row(page, moved).get_by_test_id("slot-reason")).not_to_have_text("")
+    expect(_row(page, first).get_by_test_id("slot-minutes")).to_have_value(minutes)
+    expect(_row(page, first).get_by_test_id("slot-lock")).to_be_checked()
+    expect(page.get_by_test_id("unsaved")).to_be_visible()  # arranged, not saved yet
+    _screenshot(page, "arranged")
+
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("version")).to_have_text(f"v{before + 1}")
+    expect(page.get_by_test_id("unsaved")).to_be_hidden()
+    expect(page.get_by_role("status")).to_contain_text(f"v{before + 1}")
+    _screenshot(page, "saved")
+
+    saved = _api_plan(page, live_server)
+    assert saved["current_version"] == before + 1
+    segment = next(s for s in saved["document"]["segments"] if s["id"] == first)
+    assert segment["minutes"] == minutes and segment["locked"] is True
+    assert [s["id"] for s in saved["document"]["segments"]] == _slot_ids(page)
+
+
+def test_invalid_minutes_show_the_server_message_and_are_not_saved(live_server, page, run_cli):
+    _demo_plan(run_cli)
+    _open(page, live_server)
+    before = _version(page)
+    slot = _slot_ids(page)[1]
+
+    minutes = _row(page, slot).get_by_test_id("slot-minutes")
+    minutes.fill("0")
+    expect(page.locator("#planner")).to_have_attribute("data-preview", "error")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(f"({slot}).minutes")
+    expect(alert).to_contain_text("greater than 0")
+    expect(minutes).to_have_class(re.compile(r"\binvalid\b"))
+    expect(minutes).to_have_attribute("aria-invalid", "true")
+
+    page.get_by_test_id("save").click()
+    expect(alert).to_contain_text("未保存 Not saved")
+    expect(alert).to_contain_text(f"({slot}).minutes")
+    expect(page.get_by_test_id("unsaved")).to_be_visible()
+    assert _version(page) == before
+    _screenshot(page, "invalid-minutes")
+    saved = _api_plan(page, live_server)
+    assert saved["current_version"] == before
+    assert next(s for s in saved["document"]["segments"] if s["id"] == slot)["minutes"] != "0"
+
+    # putting it right clears the message and the mark
+    minutes.fill("6")
+    _idle(page)
+    expect(alert).to_be_hidden()
+    expect(minutes).not_to_have_class(re.compile(r"\binvalid\b"))
+
+
+def test_offers_are_added_ticked_on_a_slot_and_priced(live_server, page, run_cli):
+    _demo_plan(run_cli)
+    _open(page, live_server)
+    document = _api_plan(page, live_server)["document"]
+    target = next(s["id"] for s in document["segments"]
+                  if s["kind"] == "product" and not s["offers"])
+    slot = _row(page, target)
+    live_final = slot.get_by_test_id("final-price").inner_text()
+
+    form = page.locator("[data-role=add-offer]")
+    form.locator("select[name=kind]").select_option("coupon")
+    form.locator("input[name=id]").fill("coupon-5")
+    form.get_by_role("button", name="添加优惠 Add offer").click()
+    card = page.locator("fieldset.offer[data-offer-id='coupon-5']")
+    card.get_by_label("减 Amount ¥").fill("5.00")
+    card.get_by_label("数量 Quantity").fill("500")
+    card.get_by_label("名称 Label").fill("无门槛券 ¥5")
+    card.get_by_label("名称 Label").press("Tab")
+    slot.locator(".offer-picker summary").click()  # the slot's offers open as a list
+    slot.get_by_role("checkbox", name="无门槛券 ¥5").check()
+    expect(slot.locator(".offer-picker summary")).to_have_text("无门槛券 ¥5")
+    _idle(page)
+    expect(slot.get_by_test_id("final-price")).not_to_have_text(live_final)
+    expect(card.locator(".used")).to_contain_text("Used by")
+
+    # a threshold offer without tiers is refused by the server, which names the offer
+    form.locator("select[name=kind]").select_option("threshold")
+    form.get_by_role("button", name="添加优惠 Add offer").click()
+    threshold = page.locator("fieldset.offer[data-offer-id='threshold']")
+    threshold.get_by_role("button", name="删除档位 Remove tier 1").click()
+    expect(page.get_by_role("alert")).to_contain_text("threshold offer needs tiers")
+    expect(threshold).to_have_class(re.compile(r"\binvalid\b"))
+    _screenshot(page, "offers")
+    threshold.get_by_role("button", name="删除优惠 Delete offer threshold").click()
+    _idle(page)
+
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("unsaved")).to_be_hidden()
+    saved = _api_plan(page, live_server)["document"]
+    offers = {o["id"]: o for o in saved["offers"]}
+    assert set(offers) == {o["id"] for o in document["offers"]} | {"coupon-5"}
+    assert {k: offers["coupon-5"][k] for k in ("kind", "label", "amount", "percent_off",
+                                               "min_spend", "quantity", "skus")} == {
+        "kind": "coupon", "label": "无门槛券 ¥5", "amount": "5.00", "percent_off": None,
+        "min_spend": None, "quantity": 500, "skus": []}
+    assert next(s for s in saved["segments"] if s["id"] == target)["offers"] == ["coupon-5"]
+
+
+def test_drag_a_slot_and_undo(live_server, page, run_cli):
+    _demo_plan(run_cli)
+    _open(page, live_server)
+    ids = _slot_ids(page)
+    dragged, target = ids[4], ids[2]
+    _row(page, dragged).locator(".handle").drag_to(_row(page, target), target_position={"x": 40, "y": 4})
+    assert _slot_ids(page) == [*ids[:2], dragged, *[i for i in ids[2:] if i != dragged]]
+    expect(page.get_by_test_id("unsaved")).to_be_visible()
+    _idle(page)
+
+    page.get_by_role("button", name="撤销 Undo").click()
+    assert _slot_ids(page) == ids
+    expect(page.get_by_test_id("unsaved")).to_be_hidden()
+
+
+def _screenshot(page, name: str) -> None:
+    """The whole page into $STUDIO_SCREENSHOTS, when set (for the docs and for review)."""
+    folder = os.environ.get("STUDIO_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"planner-{name}.png"), full_page=True)
