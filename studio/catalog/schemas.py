@@ -6,18 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from studio.decimals import Fraction, Money
 
-def _no_float(value: object) -> object:
-    # A JSON number arrives as a float and may already have lost the fen; ask for a string.
-    if isinstance(value, float):
-        raise ValueError('send money and rates as strings such as "59.90", never as floats')
-    return value
-
-
-Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, lt=100_000_000, decimal_places=2)]
-CommissionRate = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, le=1, decimal_places=4)]
+Amount = Money
+CommissionRate = Fraction
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
 ]

@@ -20,7 +20,6 @@ import yaml
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -29,23 +28,12 @@ from pydantic import (
     model_validator,
 )
 
+from studio.decimals import Fraction, Minutes, Money, Percent
 from studio.errors import ErrorDetail, ValidationFailed
 
 FORMAT_VERSION = 1
 SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-
-
-def _no_float(value: object) -> object:
-    if isinstance(value, float):
-        raise ValueError('write money, rates and minutes as decimals such as "59.90"')
-    return value
-
-
-Money = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, lt=100_000_000, decimal_places=2)]
-Fraction = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, le=1, decimal_places=4)]
-Percent = Annotated[Decimal, BeforeValidator(_no_float), Field(gt=0, lt=100, decimal_places=2)]
-Minutes = Annotated[Decimal, BeforeValidator(_no_float), Field(gt=0, le=720, decimal_places=2)]
 
 
 class Role(StrEnum):

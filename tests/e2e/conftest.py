@@ -68,3 +68,12 @@ def page(browser, tmp_path) -> Iterator:
     page = context.new_page()
     yield page
     context.close()
+
+
+def load_demo(run_cli) -> str:
+    """The demo catalogue, show and plan (``studio init --demo``); returns the plan id."""
+    from studio.demo import DEMO_SHOW_ID
+
+    result = run_cli("init", "--demo")
+    assert result.exit_code == 0, result.output
+    return DEMO_SHOW_ID

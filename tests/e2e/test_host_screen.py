@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -10,10 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.e2e.conftest import load_demo
+
 pytestmark = pytest.mark.browser
 
 PLAN = "demo-winter-goodies"  # a plan's id is its show's id
-SKUS = "AP-LEG-BLK-S,BT-SERUM-30,HM-TOWEL-WHT,AP-SWTR-OAT-M"
 MIRRORED = re.compile(r"\bmirrored\b")
 
 
@@ -157,13 +157,8 @@ def test_a_plan_that_cannot_load_says_why_and_can_be_retried(live_server, page, 
 
 
 def _demo_plan(run_cli, page, live_server) -> list[dict]:
-    """The demo data and its show's plan (created unless `init --demo` made it); its slots."""
-    assert run_cli("init", "--demo").exit_code == 0
-    listed = run_cli("plan", "list", "--json")
-    assert listed.exit_code == 0, listed.output
-    if PLAN not in {p["plan"] for p in json.loads(listed.stdout)}:
-        created = run_cli("plan", "new", "--show", PLAN, "--skus", SKUS)
-        assert created.exit_code == 0, created.output
+    """The demo data and its show's plan; the plan's slots as the host screen gets them."""
+    assert load_demo(run_cli) == PLAN
     response = page.request.get(f"{live_server}/api/v1/plans/{PLAN}/runsheet")
     assert response.ok, response.text()
     slots = response.json()["slots"]

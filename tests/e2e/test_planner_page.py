@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from decimal import Decimal
@@ -11,19 +10,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import load_demo
+
 pytestmark = pytest.mark.browser
 
 PLAN = "demo-winter-goodies"
-SKUS = "AP-LEG-BLK-S,BT-SERUM-30,HM-TOWEL-WHT,AP-SWTR-OAT-M,SN-NUTS-15"
 
 
 def _demo_plan(run_cli) -> None:
-    assert run_cli("init", "--demo").exit_code == 0
-    listed = run_cli("plan", "list", "--json")
-    assert listed.exit_code == 0, listed.output
-    if PLAN not in {p["plan"] for p in json.loads(listed.stdout)}:
-        created = run_cli("plan", "new", "--show", PLAN, "--skus", SKUS)
-        assert created.exit_code == 0, created.output
+    assert load_demo(run_cli) == PLAN
 
 
 def _open(page, live_server: str) -> None:
