@@ -28,12 +28,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from studio.live_console import service as live_service
+        from studio.live_console.hub import HubRegistry
+        from studio.live_console.tokens import server_secret
+
         engine = make_engine(settings.resolved_database_url)
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
+        app.state.live_secret = server_secret(settings)
+        app.state.ingest_limits = {}
+        app.state.live = HubRegistry(app.state.session_factory, live_service.load_show,
+                                     live_service.load_cards)
         try:
             yield
         finally:
+            await app.state.live.close()
             engine.dispose()
 
     app = FastAPI(
@@ -52,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from studio.catalog import pages as catalog_pages
     from studio.catalog import router as catalog_router
+    from studio.live_console import router as live_router
     from studio.scripts import pages as plan_pages
     from studio.scripts import router as plan_router
     from studio.shows import pages as show_pages
@@ -60,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router.router, prefix="/api/v1")
     app.include_router(show_router.router, prefix="/api/v1")
     app.include_router(plan_router.router, prefix="/api/v1")
+    app.include_router(live_router.router)
     app.include_router(catalog_pages.router)
     app.include_router(show_pages.router)
     app.include_router(plan_pages.router)

@@ -13,6 +13,7 @@ from studio import __version__
 from studio.catalog.cli import app as catalog_app
 from studio.cli_support import StudioGroup, console, print_error, session_factory
 from studio.config import get_settings
+from studio.live_console.cli import app as live_app
 from studio.scripts.cli import app as plan_app
 from studio.shows.cli import app as show_app
 
@@ -28,6 +29,7 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(show_app, name="show")
 app.add_typer(plan_app, name="plan")
+app.add_typer(live_app, name="live")
 app.add_typer(db_app, name="db")
 
 
@@ -123,7 +125,8 @@ def serve(
     for label, path in pages:  # URLs whole on one line, so they can be clicked and copied
         console.print(f"  {label}{' ' * (width - cell_len(label))}  {base}{path}", markup=False,
                       highlight=False, overflow="ignore", crop=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                ws_max_size=1024 * 1024, ws_ping_interval=20, ws_ping_timeout=20)
 
 
 @app.command()

@@ -4,6 +4,9 @@ settings pointing at it, an API client, an in-process CLI runner and service che
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,3 +151,27 @@ def redis_url() -> str:
     if not url:
         service_missing("STUDIO_TEST_REDIS_URL is not set: Redis tests skipped")
     return url
+
+
+@pytest.fixture
+def live_server(settings) -> Iterator[str]:
+    import uvicorn
+
+    from studio.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                            ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server did not start within 20 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,433 @@
+"""The per-show hub: one writer that numbers events, commits them before acknowledging, applies
+them to the live state and fans them out to every subscriber.
+
+Ordering and durability: commands, server timers and comment batches all pass through one
+``asyncio.Lock`` per show. Under it the hub decides the events, writes them in one transaction
+(in a worker thread), applies them and queues the frames for every subscriber — and only then
+answers. A subscriber registers under the same lock, so it can never miss or double an event
+between its snapshot and the stream.
+
+Fan-out never waits on a slow client: each subscriber has a bounded queue; when it overflows
+the queue is emptied and the client gets a fresh snapshot instead of a backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from studio.live_console import commands as command_rules
+from studio.live_console.commands import Event, Rejected
+from studio.live_console.feed import FeedMessage, comment_record
+from studio.live_console.models import LiveEvent
+from studio.live_console.state import LiveState
+
+log = logging.getLogger("studio.live")
+PROTOCOL = 1
+RING_SIZE = 5000  # events kept in memory for resuming clients
+QUEUE_SIZE = 2000  # frames a subscriber may fall behind before it is resynced
+COMMAND_MEMORY = 20_000
+FLUSH_SECONDS = 0.05  # comment batches: at most 20 frames a second per show
+MAX_BATCH = 2000
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(slots=True)
+class Frame:
+    """One event as each kind of viewer receives it."""
+
+    seq: int
+    operator: str
+    public: str
+
+    def for_role(self, role: str) -> str:
+        return self.operator if role == "operator" else self.public
+
+
+@dataclass(eq=False, slots=True)
+class Subscriber:
+    role: str
+    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    resyncs: int = 0
+
+    def offer(self, text: str, hub: ShowHub) -> None:
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self._resync(hub)
+
+    def _resync(self, hub: ShowHub) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.resyncs += 1
+        self.queue.put_nowait(encode(hub.snapshot_message(self.role, reason="resync")))
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The answer to a command: the last event's seq, or a rejection."""
+
+    command_id: str
+    seq: int | None = None
+    code: str | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.seq is not None
+
+    def message(self) -> dict[str, Any]:
+        if self.ok:
+            return {"type": "ack", "id": self.command_id, "seq": self.seq,
+                    "server_time": stamp(now())}
+        return {"type": "reject", "id": self.command_id, "code": self.code,
+                "reason": self.reason, "server_time": stamp(now())}
+
+
+@dataclass(slots=True)
+class _Pending:
+    messages: list[FeedMessage]
+    future: asyncio.Future[dict[str, Any]]
+
+
+class ShowHub:
+    """Live state, event log and subscribers of one show."""
+
+    def __init__(self, show_id: str, factory: sessionmaker[Session],
+                 loader: Callable[[Session, str], tuple[dict[str, Any], list[dict[str, Any]]]],
+                 card_loader: Callable[[Session, list[str], str], dict[str, dict[str, Any]]]
+                 ) -> None:
+        self.show_id = show_id
+        self.factory = factory
+        self._loader = loader
+        self._card_loader = card_loader
+        self.lock = asyncio.Lock()
+        self.state: LiveState
+        self.ring: deque[Frame] = deque(maxlen=RING_SIZE)
+        self.subscribers: set[Subscriber] = set()
+        self.outcomes: OrderedDict[str, Outcome] = OrderedDict()
+        self.cards: dict[str, dict[str, Any] | None] = {}
+        self.pending: list[_Pending] = []
+        self._flush_wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._timer_wake = asyncio.Event()
+        self.events_written = 0
+
+    # ---- life cycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load the show and plan, then rebuild the state by replaying the whole log."""
+        await asyncio.to_thread(self._load)
+        self._tasks = [asyncio.create_task(self._flusher(), name=f"flush:{self.show_id}"),
+                       asyncio.create_task(self._timer(), name=f"timer:{self.show_id}")]
+
+    def _load(self) -> None:
+        with self.factory() as session:
+            show, slots = self._loader(session, self.show_id)
+            self.state = LiveState(show, slots)
+            codes = sorted({c for s in slots for c in s.get("skus", [])})
+            self.cards.update(self._card_loader(session, codes, self.show_id))
+            rows = session.execute(
+                select(LiveEvent.seq, LiveEvent.at, LiveEvent.type, LiveEvent.data,
+                       LiveEvent.command_id)
+                .where(LiveEvent.show_id == self.show_id).order_by(LiveEvent.seq))
+            for seq, at, event_type, data, command_id in rows:
+                changed = self.state.apply(event_type, data, at)
+                self.state.seq = seq
+                self.ring.append(self._frame(seq, at, event_type, data, changed))
+                if command_id:
+                    self._remember(Outcome(command_id, seq=seq))
+        log.info("show %s: replayed %d events", self.show_id, self.state.seq)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for subscriber in list(self.subscribers):
+            subscriber.queue.put_nowait(None)
+
+    # ---- subscribers ------------------------------------------------------------------------------
+
+    def snapshot_message(self, role: str, reason: str = "hello") -> dict[str, Any]:
+        return {"type": "snapshot", "protocol": PROTOCOL, "reason": reason, "role": role,
+                "show": self.show_id, "seq": self.state.seq, "server_time": stamp(now()),
+                "state": self.state.snapshot(role)}
+
+    async def subscribe(self, role: str, last_seq: int | None) -> Subscriber:
+        """Register a subscriber and queue what it needs first: a snapshot, or the missed events."""
+        subscriber = Subscriber(role)
+        async with self.lock:
+            missed = self._missed(last_seq)
+            if missed is None:
+                subscriber.offer(encode(self.snapshot_message(role)), self)
+            else:
+                for frame in missed:
+                    subscriber.offer(frame.for_role(role), self)
+                subscriber.offer(encode({"type": "resumed", "seq": self.state.seq,
+                                         "replayed": len(missed), "server_time": stamp(now())}),
+                                 self)
+            self.subscribers.add(subscriber)
+        return subscriber
+
+    def _missed(self, last_seq: int | None) -> list[Frame] | None:
+        """The frames after ``last_seq`` if they are all still in memory, else None (snapshot)."""
+        if last_seq is None or last_seq > self.state.seq or last_seq < 0:
+            return None
+        if last_seq == self.state.seq:
+            return []
+        if not self.ring or self.ring[0].seq > last_seq + 1:
+            return None
+        return [frame for frame in self.ring if frame.seq > last_seq]
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    def _broadcast(self, frame: Frame) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.offer(frame.for_role(subscriber.role), self)
+
+    def _frame(self, seq: int, at: datetime, event_type: str, data: dict[str, Any],
+               changed: set[str]) -> Frame:
+        base = {"type": "event", "seq": seq, "at": stamp(at), "event": event_type}
+        operator = {**base, "data": data, "state": self.state.view("operator", changed)}
+        public_data = data
+        if event_type == "comments":
+            public_data = {"items": [c for c in data["items"] if not c.get("hidden")]}
+        elif event_type in ("user.muted", "moderation.updated"):
+            public_data = {}
+        public = {**base, "data": public_data, "state": self.state.view("public", changed)}
+        return Frame(seq, encode(operator), encode(public))
+
+    # ---- writing events ---------------------------------------------------------------------------
+
+    async def _commit(self, events: list[Event], *, command_id: str | None, role: str,
+                      at: datetime, after_write: Callable[[Session], None] | None = None) -> int:
+        """Write ``events`` in one transaction, then apply and broadcast them. Caller holds lock."""
+        first = self.state.seq + 1
+        rows = [LiveEvent(show_id=self.show_id, seq=first + i, at=at, type=event_type,
+                          command_id=command_id, role=role, data=data)
+                for i, (event_type, data) in enumerate(events)]
+
+        def write() -> None:
+            with self.factory() as session, session.begin():
+                session.add_all(rows)
+                if after_write is not None:
+                    after_write(session)
+
+        await asyncio.to_thread(write)
+        for row in rows:
+            changed = self.state.apply(row.type, row.data, at)
+            self.state.seq = row.seq
+            frame = self._frame(row.seq, at, row.type, row.data, changed)
+            self.ring.append(frame)
+            self._broadcast(frame)
+        self.events_written += len(rows)
+        self._timer_wake.set()
+        return self.state.seq
+
+    def _remember(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.command_id] = outcome
+        self.outcomes.move_to_end(outcome.command_id)
+        while len(self.outcomes) > COMMAND_MEMORY:
+            self.outcomes.popitem(last=False)
+
+    async def command(self, name: str, args: dict[str, Any], *, role: str, command_id: str
+                      ) -> Outcome:
+        """Carry out a command once: a repeated id gets the first answer again."""
+        await self._prefetch_cards(args)
+        async with self.lock:
+            known = self.outcomes.get(command_id)
+            if known is not None:
+                return known
+            at = now()
+            try:
+                events = command_rules.decide(self.state, name, args, role, at, self._card)
+            except Rejected as exc:
+                outcome = Outcome(command_id, code=exc.code, reason=exc.reason)
+                self._remember(outcome)
+                return outcome
+            after = self._status_writer(events)
+            try:
+                seq = await self._commit(events, command_id=command_id, role=role, at=at,
+                                         after_write=after)
+            except Exception as exc:  # the database refused: nothing was applied or sent
+                log.exception("show %s: command %s not written", self.show_id, name)
+                return Outcome(command_id, code="storage",
+                               reason=f"not saved, try again: {type(exc).__name__}")
+            outcome = Outcome(command_id, seq=seq)
+            self._remember(outcome)
+            return outcome
+
+    def _status_writer(self, events: list[Event]) -> Callable[[Session], None] | None:
+        """Keep the show registry's status in step with the log, in the same transaction."""
+        status = next((d["status"] for t, d in events if t == "status.changed"), None)
+        if status is None:
+            return None
+
+        def write(session: Session) -> None:
+            from studio.shows.models import Show, ShowStatus
+
+            show = session.get(Show, self.show_id)
+            if show is not None:
+                show.status = ShowStatus(status)
+
+        return write
+
+    def _card(self, sku: str) -> dict[str, Any] | None:
+        card = self.cards.get(sku)
+        return None if card is None else dict(card)
+
+    async def _prefetch_cards(self, args: dict[str, Any]) -> None:
+        wanted = [v for k, v in (args or {}).items() if k == "sku" and isinstance(v, str)]
+        wanted += [s for s in (args or {}).get("skus", []) or [] if isinstance(s, str)]
+        missing = [s for s in wanted if s not in self.cards]
+        if missing:
+            def load() -> dict[str, dict[str, Any]]:
+                with self.factory() as session:
+                    return self._card_loader(session, missing, self.show_id)
+
+            found = await asyncio.to_thread(load)
+            for sku in missing:
+                self.cards[sku] = found.get(sku)
+
+    # ---- server timers ----------------------------------------------------------------------------
+
+    async def _timer(self) -> None:
+        while True:
+            deadline = command_rules.next_deadline(self.state)
+            self._timer_wake.clear()
+            timeout = None
+            if deadline is not None:
+                timeout = max(0.0, (datetime.fromisoformat(deadline) - now()).total_seconds())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._timer_wake.wait(), timeout)
+            await self.run_due()
+
+    async def run_due(self) -> int | None:
+        """Emit the events whose time has come (coupon ends, sold out, giveaway draws)."""
+        async with self.lock:
+            at = now()
+            events = command_rules.due_events(self.state, at)
+            if not events:
+                return None
+            try:
+                return await self._commit(events, command_id=None, role="server", at=at)
+            except Exception:
+                log.exception("show %s: timer events not written", self.show_id)
+                return None
+
+    # ---- comment ingest ---------------------------------------------------------------------------
+
+    async def ingest(self, messages: list[FeedMessage]) -> dict[str, Any]:
+        """Queue messages for the next batch; answers once that batch is committed."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending.append(_Pending(messages, future))
+        self._flush_wake.set()
+        return await future
+
+    async def _flusher(self) -> None:
+        while True:
+            await self._flush_wake.wait()
+            await asyncio.sleep(FLUSH_SECONDS)  # let a batch gather
+            self._flush_wake.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        async with self.lock:
+            at = now()
+            moderation, muted = self.state.moderation_rules(), self.state.muted()
+            seen = self.state.seen_ids
+            items: list[dict[str, Any]] = []
+            results: list[dict[str, Any]] = []
+            batch_ids: set[str] = set()
+            for pending in batch:
+                accepted = duplicates = hidden = 0
+                for message in pending.messages:
+                    key = f"{message.platform}:{message.message_id}"
+                    if key in seen or key in batch_ids:
+                        duplicates += 1
+                        continue
+                    batch_ids.add(key)
+                    record = comment_record(message, at, moderation, muted)
+                    hidden += record["hidden"]
+                    items.append(record)
+                    accepted += 1
+                results.append({"accepted": accepted, "duplicates": duplicates,
+                                "hidden": hidden})
+            seq = self.state.seq
+            error = None
+            if self.state.status == "ended" and items:
+                error = "the show has ended; no more comments are taken"
+                items = []
+            try:
+                for start in range(0, len(items), MAX_BATCH):
+                    seq = await self._commit([("comments", {"items": items[start:start + MAX_BATCH]})],
+                                             command_id=None, role="ingest", at=at)
+                due = command_rules.due_events(self.state, at)
+                if due:
+                    seq = await self._commit(due, command_id=None, role="server", at=at)
+            except Exception as exc:
+                log.exception("show %s: comment batch not written", self.show_id)
+                error = f"not saved, send again: {type(exc).__name__}"
+        for pending, result in zip(batch, results, strict=True):
+            if pending.future.done():
+                continue
+            if error:
+                pending.future.set_result({"ok": False, "reason": error, **result,
+                                           "accepted": 0})
+            else:
+                pending.future.set_result({"ok": True, "seq": seq, **result})
+
+
+class HubRegistry:
+    """The hubs of this process, started on first use and stopped at shutdown."""
+
+    def __init__(self, factory: sessionmaker[Session], loader, card_loader) -> None:
+        self.factory = factory
+        self.loader = loader
+        self.card_loader = card_loader
+        self.hubs: dict[str, ShowHub] = {}
+        self._lock = asyncio.Lock()
+
+    async def get(self, show_id: str) -> ShowHub:
+        hub = self.hubs.get(show_id)
+        if hub is not None:
+            return hub
+        async with self._lock:
+            hub = self.hubs.get(show_id)
+            if hub is None:
+                hub = ShowHub(show_id, self.factory, self.loader, self.card_loader)
+                await hub.start()
+                self.hubs[show_id] = hub
+        return hub
+
+    async def close(self) -> None:
+        for hub in list(self.hubs.values()):
+            await hub.stop()
+        self.hubs.clear()

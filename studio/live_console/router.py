@@ -1,0 +1,336 @@
+"""The live console's doors: one WebSocket per show, and HTTP for triggers, ingest and state.
+
+Protocol (docs/protocol.md): the first message is ``hello`` with a role token (and the last
+``seq`` seen, to resume); the server answers with a snapshot or the missed events, then streams
+numbered events. Commands carry a client id and get ``ack`` (with the resulting seq) or
+``reject`` (with a reason); a repeated id gets the same answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, WebSocket
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from studio.errors import NotFound, StudioError, ValidationFailed
+from studio.live_console import tokens
+from studio.live_console.feed import FeedMessage
+from studio.live_console.hub import PROTOCOL, HubRegistry, Outcome, encode, now, stamp
+
+log = logging.getLogger("studio.live")
+router = APIRouter(tags=["live"])
+
+MAX_FRAME = 512 * 1024  # one WebSocket message (an ingest batch) at most
+MAX_COMMAND = 16 * 1024
+HELLO_SECONDS = 10
+CLOSE_AUTH, CLOSE_FORBIDDEN, CLOSE_UNKNOWN_SHOW = 4001, 4003, 4004
+CLOSE_PROTOCOL, CLOSE_TOO_BIG, CLOSE_RATE = 4400, 4413, 4429
+
+
+class Hello(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+    token: str = Field(min_length=8, max_length=200)
+    last_seq: int | None = Field(None, ge=0)
+    protocol: int = PROTOCOL
+
+
+class CommandIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = "command"
+    id: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=40)
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class IngestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = "ingest"
+    id: str | None = Field(None, max_length=80)
+    messages: list[dict[str, Any]] = Field(max_length=5000)
+
+
+class Bucket:
+    """A token bucket: ``rate`` per second with bursts of ``burst``."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst, self.level, self.at = rate, burst, burst, time.monotonic()
+
+    def take(self, amount: float = 1) -> bool:
+        moment = time.monotonic()
+        self.level = min(self.burst, self.level + (moment - self.at) * self.rate)
+        self.at = moment
+        if self.level < amount:
+            return False
+        self.level -= amount
+        return True
+
+
+def registry(app: Any) -> HubRegistry:
+    return app.state.live
+
+
+async def role_for(app: Any, show_id: str, token: str) -> str | None:
+    """The role a token grants for a show (tokens are re-derived: rotation takes effect at once)."""
+    def lookup() -> dict[str, str]:
+        with app.state.session_factory() as session:
+            return tokens.tokens_for(session, app.state.live_secret, show_id)
+
+    return tokens.role_of(token, await asyncio.to_thread(lookup))
+
+
+def parse_messages(raw: list[dict[str, Any]]) -> list[FeedMessage]:
+    parsed = []
+    for index, item in enumerate(raw):
+        try:
+            parsed.append(FeedMessage.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise ValidationFailed(f"message {index}: {field}: {first['msg']}") from None
+    return parsed
+
+
+# ---- WebSocket ------------------------------------------------------------------------------------
+
+@router.websocket("/ws/live/{show_id}")
+async def live_socket(websocket: WebSocket, show_id: str) -> None:
+    await websocket.accept()
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), HELLO_SECONDS)
+        hello = Hello.model_validate_json(raw)
+        if hello.type != "hello":
+            raise ValueError("the first message must be hello")
+    except (TimeoutError, ValidationError, ValueError, WebSocketDisconnect) as exc:
+        await _close(websocket, CLOSE_PROTOCOL, f"send hello first: {type(exc).__name__}")
+        return
+    role = await role_for(websocket.app, show_id, hello.token)
+    if role is None:
+        await _close(websocket, CLOSE_AUTH, "unknown or revoked token for this show")
+        return
+    try:
+        hub = await registry(websocket.app).get(show_id)
+    except NotFound:
+        await _close(websocket, CLOSE_UNKNOWN_SHOW, f"no show {show_id}")
+        return
+    subscriber = await hub.subscribe(role, hello.last_seq)
+    writer = asyncio.create_task(_write(websocket, subscriber))
+    commands, ingest = Bucket(20, 40), Bucket(10_000, 20_000)
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            if len(raw) > MAX_FRAME:
+                await _close(websocket, CLOSE_TOO_BIG, f"message over {MAX_FRAME} bytes")
+                break
+            try:
+                message = json.loads(raw)
+                kind = message.get("type") if isinstance(message, dict) else None
+            except json.JSONDecodeError:
+                kind = None
+            if kind == "command":
+                if len(raw) > MAX_COMMAND:
+                    await _close(websocket, CLOSE_TOO_BIG, f"command over {MAX_COMMAND} bytes")
+                    break
+                await _command(hub, subscriber, message, role, commands)
+            elif kind == "ingest":
+                if role != "ingest":
+                    subscriber.offer(encode({"type": "error", "code": "forbidden",
+                                             "reason": f"the {role} role cannot ingest"}), hub)
+                    continue
+                if not await _ingest(websocket, hub, subscriber, message, ingest):
+                    break
+            elif kind == "ping":
+                subscriber.offer(encode({"type": "pong", "seq": hub.state.seq,
+                                         "server_time": stamp(now())}), hub)
+            else:
+                subscriber.offer(encode({"type": "error", "code": "protocol",
+                                         "reason": "expected command, ingest or ping"}), hub)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(subscriber)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+
+
+async def _command(hub, subscriber, message: dict[str, Any], role: str, bucket: Bucket) -> None:
+    try:
+        command = CommandIn.model_validate(message)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        subscriber.offer(encode({"type": "reject", "id": str(message.get("id", ""))[:80],
+                                 "code": "invalid", "reason": f"{'.'.join(map(str, first['loc']))}"
+                                 f": {first['msg']}", "server_time": stamp(now())}), hub)
+        return
+    if not bucket.take():
+        subscriber.offer(encode(Outcome(command.id, code="rate_limited",
+                                        reason="more than 20 commands a second").message()), hub)
+        return
+    outcome = await hub.command(command.name, command.args, role=role, command_id=command.id)
+    subscriber.offer(encode(outcome.message()), hub)
+
+
+async def _ingest(websocket, hub, subscriber, message: dict[str, Any], bucket: Bucket) -> bool:
+    try:
+        batch = IngestIn.model_validate(message)
+        messages = parse_messages(batch.messages)
+    except (ValidationError, StudioError) as exc:
+        reason = exc.message if isinstance(exc, StudioError) else str(exc.errors()[0]["msg"])
+        subscriber.offer(encode({"type": "reject", "id": message.get("id"), "code": "invalid",
+                                 "reason": reason}), hub)
+        return True
+    if not bucket.take(len(messages)):
+        await _close(websocket, CLOSE_RATE, "ingest over 10,000 messages a second")
+        return False
+    result = await hub.ingest(messages)
+    subscriber.offer(encode({"type": "ingested", "id": batch.id, **result,
+                             "server_time": stamp(now())}), hub)
+    return True
+
+
+async def _write(websocket: WebSocket, subscriber) -> None:
+    try:
+        while True:
+            text = await subscriber.queue.get()
+            if text is None:
+                await _close(websocket, 1001, "server shutting down")
+                return
+            await websocket.send_text(text)
+    except (WebSocketDisconnect, RuntimeError):
+        return
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    if websocket.application_state != WebSocketState.DISCONNECTED:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(code=code, reason=reason[:120])
+
+
+# ---- HTTP -----------------------------------------------------------------------------------------
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+async def _require(request: Request, show_id: str, token: str | None, roles: set[str]) -> str:
+    role = await role_for(request.app, show_id, token or "") if token else None
+    if role is None:
+        raise _HttpError(401, "unauthorized", "send the show's role token as 'Authorization: "
+                                              "Bearer TOKEN'")
+    if role not in roles:
+        raise _HttpError(403, "forbidden", f"the {role} role cannot do this")
+    return role
+
+
+class _HttpError(StudioError):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code, self.code = status, code
+
+
+class TriggerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, max_length=80, description="client command id (idempotency)")
+    name: str = Field(max_length=40)
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.post("/api/v1/live/{show_id}/commands")
+async def trigger(show_id: str, body: TriggerIn, request: Request,
+                  authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+    """Send a command over HTTP (Stream Deck, Companion): answered with the resulting seq."""
+    role = await _require(request, show_id, _bearer(authorization), {"operator", "host"})
+    hub = await registry(request.app).get(show_id)
+    command_id = body.id or f"http-{time.time_ns()}"
+    outcome = await hub.command(body.name, body.args, role=role, command_id=command_id)
+    status = 200 if outcome.ok else (503 if outcome.code == "storage" else 409)
+    return JSONResponse(outcome.message(), status_code=status)
+
+
+@router.post("/api/v1/live/{show_id}/commands/{name}")
+async def trigger_named(show_id: str, name: str, request: Request,
+                        authorization: Annotated[str | None, Header()] = None,
+                        id: str | None = None) -> JSONResponse:
+    """The same, with the command in the path and its arguments as the JSON body (may be empty)."""
+    body = await request.body()
+    try:
+        args = json.loads(body) if body.strip() else {}
+    except json.JSONDecodeError:
+        raise ValidationFailed("the body must be a JSON object of arguments") from None
+    if not isinstance(args, dict):
+        raise ValidationFailed("the body must be a JSON object of arguments")
+    return await trigger(show_id, TriggerIn(id=id, name=name, args=args), request, authorization)
+
+
+class IngestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[dict[str, Any]] = Field(max_length=5000)
+
+
+@router.post("/api/v1/live/{show_id}/comments")
+async def ingest_http(show_id: str, request: Request,
+                      authorization: Annotated[str | None, Header()] = None,
+                      x_studio_signature: Annotated[str | None, Header()] = None
+                      ) -> dict[str, Any]:
+    """Ingest a batch of feed messages. Authenticate with the ingest token, or sign the body
+    (webhooks): ``X-Studio-Signature: sha256=HEX`` = HMAC-SHA256(ingest token, body)."""
+    raw = await request.body()
+    if len(raw) > MAX_FRAME:
+        raise _HttpError(413, "too_big", f"a batch is at most {MAX_FRAME} bytes")
+    token = _bearer(authorization)
+    if token is None and x_studio_signature:
+        current = await asyncio.to_thread(_tokens, request.app, show_id)
+        expected = "sha256=" + hmac.new(current["ingest"].encode(), raw,
+                                        hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, x_studio_signature.strip()):
+            raise _HttpError(401, "bad_signature", "X-Studio-Signature does not match the body")
+        token = current["ingest"]
+    await _require(request, show_id, token, {"ingest"})
+    try:
+        body = IngestBody.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ValidationFailed(f"not an ingest batch: {exc.errors()[0]['msg']}") from None
+    messages = parse_messages(body.messages)
+    limiter = request.app.state.ingest_limits.setdefault(show_id, Bucket(10_000, 20_000))
+    if not limiter.take(len(messages)):
+        raise _HttpError(429, "rate_limited", "ingest over 10,000 messages a second")
+    hub = await registry(request.app).get(show_id)
+    result = await hub.ingest(messages)
+    if not result["ok"]:
+        raise _HttpError(503 if "not saved" in result["reason"] else 409, "not_ingested",
+                         result["reason"])
+    return result
+
+
+def _tokens(app: Any, show_id: str) -> dict[str, str]:
+    with app.state.session_factory() as session:
+        return tokens.tokens_for(session, app.state.live_secret, show_id)
+
+
+@router.get("/api/v1/live/{show_id}/state")
+async def live_state(show_id: str, request: Request,
+                     authorization: Annotated[str | None, Header()] = None,
+                     token: str | None = None) -> dict[str, Any]:
+    """The current state as the token's role sees it (what a snapshot carries)."""
+    role = await _require(request, show_id, _bearer(authorization) or token,
+                          set(tokens.ROLES))
+    hub = await registry(request.app).get(show_id)
+    return hub.snapshot_message(role, reason="http")

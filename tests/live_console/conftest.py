@@ -1,0 +1,107 @@
+"""Live-console fixtures: the demo show with its plan, role tokens, and a small protocol client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+import websockets
+
+from studio.demo import DEMO_SHOW_ID
+from studio.live_console import tokens
+
+
+@pytest.fixture
+def show(run_cli) -> str:
+    assert run_cli("init", "--demo").exit_code == 0
+    return DEMO_SHOW_ID
+
+
+@pytest.fixture
+def role_tokens(settings, session_factory, show) -> dict[str, str]:
+    with session_factory() as session:
+        return tokens.tokens_for(session, tokens.server_secret(settings), show)
+
+
+class Client:
+    """A real WebSocket client speaking the live protocol."""
+
+    opened: list[Client] = []
+
+    def __init__(self, socket: Any) -> None:
+        self.socket = socket
+        self.frames: list[dict[str, Any]] = []
+        self._counter = 0
+
+    @classmethod
+    async def connect(cls, server: str, show: str, token: str, last_seq: int | None = None,
+                      ) -> Client:
+        socket = await websockets.connect(server.replace("http", "ws") + f"/ws/live/{show}",
+                                          max_size=None)
+        hello: dict[str, Any] = {"type": "hello", "token": token}
+        if last_seq is not None:
+            hello["last_seq"] = last_seq
+        await socket.send(json.dumps(hello))
+        client = cls(socket)
+        cls.opened.append(client)
+        return client
+
+    async def recv(self, timeout: float = 5) -> dict[str, Any]:
+        frame = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+        self.frames.append(frame)
+        return frame
+
+    async def until(self, predicate, timeout: float = 5) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"no matching frame; got {[f.get('type') for f in self.frames]}")
+            frame = await self.recv(remaining)
+            if predicate(frame):
+                return frame
+
+    async def caught_up(self, seq: int, timeout: float = 5) -> None:
+        """Read until the event numbered ``seq`` has arrived (it may have already)."""
+        while not any(f.get("type") == "event" and f["seq"] >= seq for f in self.frames):
+            await self.recv(timeout)
+
+    async def command(self, name: str, args: dict[str, Any] | None = None,
+                      command_id: str | None = None) -> dict[str, Any]:
+        self._counter += 1
+        command_id = command_id or f"c{self._counter}-{id(self)}"
+        await self.socket.send(json.dumps({"type": "command", "id": command_id, "name": name,
+                                           "args": args or {}}))
+        return await self.until(lambda f: f.get("type") in ("ack", "reject")
+                                and f.get("id") == command_id)
+
+    async def ingest(self, messages: list[dict[str, Any]], batch_id: str = "b") -> dict[str, Any]:
+        await self.socket.send(json.dumps({"type": "ingest", "id": batch_id,
+                                           "messages": messages}))
+        return await self.until(lambda f: f.get("type") == "ingested" and f.get("id") == batch_id)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [f for f in self.frames if f.get("type") == "event"]
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+def comment(n: int, text: str = "好看", user: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"platform": "douyin", "message_id": f"m{n}", "user_id": user or f"u{n}",
+            "nickname": f"观众{n}", "text": text, **extra}
+
+
+def run(coroutine) -> Any:
+    """Run a scenario, then close every client it opened (no socket outlives its test)."""
+
+    async def scenario() -> Any:
+        try:
+            return await coroutine
+        finally:
+            while Client.opened:
+                await Client.opened.pop().close()
+
+    return asyncio.run(scenario())
