@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import websockets
@@ -28,7 +28,7 @@ def role_tokens(settings, session_factory, show) -> dict[str, str]:
 class Client:
     """A real WebSocket client speaking the live protocol."""
 
-    opened: list[Client] = []
+    opened: ClassVar[list[Client]] = []
 
     def __init__(self, socket: Any) -> None:
         self.socket = socket
@@ -95,7 +95,12 @@ def comment(n: int, text: str = "好看", user: str | None = None, **extra: Any)
 
 
 def run(coroutine) -> Any:
-    """Run a scenario, then close every client it opened (no socket outlives its test)."""
+    """Run a scenario, then close every client it opened (no socket outlives its test).
+
+    It runs in its own thread: Playwright's sync API keeps an event loop in the main thread
+    for the whole session once a browser test has run.
+    """
+    from concurrent.futures import ThreadPoolExecutor
 
     async def scenario() -> Any:
         try:
@@ -104,4 +109,5 @@ def run(coroutine) -> Any:
             while Client.opened:
                 await Client.opened.pop().close()
 
-    return asyncio.run(scenario())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
