@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from studio.catalog import pages as catalog_pages
     from studio.catalog import router as catalog_router
+    from studio.live_console import pages as live_pages
     from studio.live_console import router as live_router
     from studio.scripts import pages as plan_pages
     from studio.scripts import router as plan_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(show_router.router, prefix="/api/v1")
     app.include_router(plan_router.router, prefix="/api/v1")
     app.include_router(live_router.router)
+    app.include_router(live_pages.router)
     app.include_router(catalog_pages.router)
     app.include_router(show_pages.router)
     app.include_router(plan_pages.router)
