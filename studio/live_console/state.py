@@ -28,9 +28,11 @@ class LiveState:
     """Everything on air for one show, rebuilt from its events."""
 
     def __init__(self, show: dict[str, Any], slots: list[dict[str, Any]]) -> None:
-        self.show = show  # id, title, timezone, status at load
-        self.slots = slots  # the plan's run sheet: id, title, kind, seconds, skus, card
-        self.status = show.get("status", "planned")
+        show = dict(show)
+        # the registry's status seeds a show with no events yet; after that the log rules
+        self.status = show.pop("status", "planned")
+        self.show = show  # id, title, timezone, platform, scheduled start
+        self.slots = slots  # the plan's run sheet: id, title, kind, seconds, skus
         self.card: dict[str, Any] | None = None
         self.listed: list[str] = []
         self.pinned: str | None = None
