@@ -113,18 +113,29 @@ def serve(
     base = f"http://{shown}:{port}"
     console.print("[bold]Studio is starting[/]")
     from studio.db import transaction
+    from studio.live_console import tokens
     from studio.scripts import service as plan_service
 
+    secret = tokens.server_secret(settings)
     with transaction(factory) as session:
         plan_ids = [p.id for p in plan_service.list_plans(session=session)][:3]
+        show_tokens = {plan_id: tokens.tokens_for(session, secret, plan_id) for plan_id in plan_ids}
     pages = [("catalogue 商品库", "/catalog"), ("shows 直播场次", "/shows"),
              ("plans 排品脚本", "/plans")]
-    pages += [("host screen 主播屏", f"/plans/{plan_id}/host") for plan_id in plan_ids]
+    for plan_id in plan_ids:
+        current = show_tokens[plan_id]
+        pages += [("operator console 中控台", f"/live/{plan_id}/console?token={current['operator']}"),
+                  ("host screen 主播屏", f"/plans/{plan_id}/host?token={current['host']}"),
+                  ("overlay: product card",
+                   f"/live/{plan_id}/overlay/card?token={current['overlay']}")]
     pages.append(("API docs", "/api/docs"))
     width = max(cell_len(label) for label, _ in pages)
     for label, path in pages:  # URLs whole on one line, so they can be clicked and copied
         console.print(f"  {label}{' ' * (width - cell_len(label))}  {base}{path}", markup=False,
                       highlight=False, overflow="ignore", crop=False)
+    if plan_ids:
+        console.print(f"  every overlay and token: studio live urls {plan_ids[0]} --base {base}",
+                      markup=False, highlight=False)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
                 ws_max_size=1024 * 1024, ws_ping_interval=20, ws_ping_timeout=20)
 

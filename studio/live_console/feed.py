@@ -24,8 +24,9 @@ QUESTION_WORDS = ("多少钱", "怎么买", "怎么拍", "尺码", "码数", "�
                   "link", "shipping", "in stock", "when", "which", "?", "？")
 # "+1", "SOLD", 拍了, 想要, 要了 — with an optional size or link number after it
 INTENT = re.compile(
-    r"(?:^|\s)(?:\+1|sold|拍了|已拍|想要|要了|我要|下单了|买了)(?:\s*([0-9]{1,2}号|[0-9]{1,2}|"
-    r"xs|s|m|l|xl|xxl|[一二三四五六七八九十]号))?(?:\s|$|[!！。,.，])", re.IGNORECASE)
+    r"^\s*(?:\+1|sold|拍了|已拍|想要|要了|我要|下单了|买了)\s*"
+    r"([0-9]{1,2}号|[0-9]{1,2}|xs|s|m|l|xl|xxl|[一二三四五六七八九十]号)?\s*[!！。,.，~]*\s*$",
+    re.IGNORECASE)  # the whole comment is the intent: "拍了 M" yes, "sold out?" no
 
 
 class FeedMessage(BaseModel):
@@ -63,7 +64,7 @@ def is_question(text: str) -> bool:
 
 def purchase_intent(text: str) -> tuple[bool, str | None]:
     """(``True``, size or link number or None) when the text says the viewer bought or wants it."""
-    match = INTENT.search(text.strip())
+    match = INTENT.match(text.strip())
     if not match:
         return False, None
     return True, (match.group(1) or None)
