@@ -146,8 +146,8 @@ class Spec:
 
 
 def _ensure_open(state: LiveState) -> None:
-    if state.status == "ended":
-        raise Rejected("show_ended", "the show has ended; it takes no more commands")
+    if state.status in ("ended", "cancelled"):
+        raise Rejected("show_ended", f"the show is {state.status}; it takes no more commands")
 
 
 def _card(cards: Callable[[str], dict[str, Any] | None], sku: str, slot: str | None

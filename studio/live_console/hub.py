@@ -133,6 +133,7 @@ class ShowHub:
         self._tasks: list[asyncio.Task[Any]] = []
         self._timer_wake = asyncio.Event()
         self.events_written = 0
+        self.plan_version: int | None = None
 
     # ---- life cycle -------------------------------------------------------------------------------
 
@@ -146,6 +147,10 @@ class ShowHub:
         with self.factory() as session:
             show, slots = self._loader(session, self.show_id)
             self.state = LiveState(show, slots)
+            from studio.scripts.models import Plan
+
+            plan = session.get(Plan, self.show_id)
+            self.plan_version = None if plan is None else plan.current_version
             codes = sorted({c for s in slots for c in s.get("skus", [])})
             self.cards.update(self._card_loader(session, codes, self.show_id))
             rows = session.execute(
@@ -257,6 +262,8 @@ class ShowHub:
     async def command(self, name: str, args: dict[str, Any], *, role: str, command_id: str
                       ) -> Outcome:
         """Carry out a command once: a repeated id gets the first answer again."""
+        if name.startswith(("runsheet.", "card.")):
+            await self._refresh_plan()
         await self._prefetch_cards(args)
         async with self.lock:
             known = self.outcomes.get(command_id)
@@ -295,6 +302,31 @@ class ShowHub:
                 show.status = ShowStatus(status)
 
         return write
+
+    async def _refresh_plan(self) -> None:
+        """Pick up a plan saved since the hub loaded it, so the pointer follows the new slots."""
+        def version() -> int | None:
+            from studio.scripts.models import Plan
+
+            with self.factory() as session:
+                plan = session.get(Plan, self.show_id)
+                return None if plan is None else plan.current_version
+
+        current = await asyncio.to_thread(version)
+        if current == self.plan_version:
+            return
+
+        def load() -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+            with self.factory() as session:
+                slots = self._loader(session, self.show_id)[1]
+                codes = sorted({c for s in slots for c in s.get("skus", [])})
+                return slots, self._card_loader(session, codes, self.show_id)
+
+        slots, cards = await asyncio.to_thread(load)
+        async with self.lock:
+            self.plan_version = current
+            self.state.replace_slots(slots)
+            self.cards = cards  # the new plan's offers may change final prices
 
     def _card(self, sku: str) -> dict[str, Any] | None:
         card = self.cards.get(sku)

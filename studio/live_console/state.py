@@ -27,6 +27,17 @@ OPERATOR_KEYS = (*PUBLIC_KEYS, "moderation")
 class LiveState:
     """Everything on air for one show, rebuilt from its events."""
 
+    def replace_slots(self, slots: list[dict[str, Any]]) -> set[str]:
+        """The plan was edited mid-show: keep the pointer on the same slot id."""
+        current = (self.runsheet.get("slot") or {}).get("id")
+        self.slots = slots
+        index = next((i for i, s in enumerate(slots) if s["id"] == current), None)
+        following = slots[index + 1] if index is not None and index + 1 < len(slots) else (
+            slots[0] if current is None and slots else None)
+        self.runsheet.update(index=index, slot=_slot_summary(slots[index]) if index is not None
+                             else None, next=_slot_summary(following) if following else None)
+        return {"runsheet"}
+
     def __init__(self, show: dict[str, Any], slots: list[dict[str, Any]]) -> None:
         show = dict(show)
         # the registry's status seeds a show with no events yet; after that the log rules
@@ -160,7 +171,9 @@ class LiveState:
         if previous:
             actual.setdefault(previous["id"], {})["ended_at"] = at
         index = data["index"]
-        slot = self.slots[index] if index is not None else None
+        if data.get("slot") is not None:  # the slot id survives edits of the plan; an index not
+            index = next((i for i, s in enumerate(self.slots) if s["id"] == data["slot"]), index)
+        slot = self.slots[index] if index is not None and index < len(self.slots) else None
         if slot is not None:
             actual.setdefault(slot["id"], {}).setdefault("started_at", at)
         following = self.slots[index + 1] if index is not None and index + 1 < len(self.slots) \

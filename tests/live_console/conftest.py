@@ -111,3 +111,14 @@ def run(coroutine) -> Any:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, scenario()).result()
+
+
+@pytest.fixture
+def client_for_plans(settings):
+    """An API client on the same database as the live server (for editing the plan)."""
+    from fastapi.testclient import TestClient
+
+    from studio.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        yield client

@@ -217,3 +217,47 @@ def test_runsheet_pointer_follows_the_plan_and_takes_cards(live_server, show, ro
         assert first_again["code"] == "start_of_plan"
 
     run(scenario())
+
+
+def test_the_pointer_follows_the_plan_when_it_is_edited_mid_show(live_server, show, role_tokens,
+                                                                  client_for_plans):
+    async def scenario():
+        operator = await Client.connect(live_server, show, role_tokens["operator"])
+        await operator.recv()
+        await operator.command("status.set", {"status": "live"})
+        await operator.command("runsheet.next")
+        await operator.command("runsheet.next")
+        current = [e for e in operator.events() if e["event"] == "runsheet.moved"][-1]
+        return current["data"]["slot"]
+
+    slot_id = run(scenario())
+    document = client_for_plans.get(f"/api/v1/plans/{show}").json()["document"]
+    document["segments"].insert(0, {"id": "warmup", "kind": "interaction", "minutes": "3"})
+    assert client_for_plans.put(f"/api/v1/plans/{show}", json={"document": document}).status_code \
+        == 200
+
+    async def after_edit():
+        operator = await Client.connect(live_server, show, role_tokens["operator"])
+        await operator.recv()
+        ack = await operator.command("runsheet.next")
+        moved = [e for e in operator.events() if e["event"] == "runsheet.moved"][-1]
+        return ack, moved
+
+    ack, moved = run(after_edit())
+    assert ack["type"] == "ack"
+    ids = [s["id"] for s in document["segments"]]
+    assert moved["data"]["slot"] == ids[ids.index(slot_id) + 1]  # the slot after, not index + 1
+
+
+def test_a_cancelled_show_takes_no_commands(live_server, show, role_tokens, client_for_plans):
+    cancelled = client_for_plans.patch(f"/api/v1/shows/{show}", json={"status": "cancelled"})
+    assert cancelled.status_code == 200
+
+    async def scenario():
+        operator = await Client.connect(live_server, show, role_tokens["operator"])
+        snapshot = await operator.recv()
+        return snapshot, await operator.command("card.take", {"sku": "BT-SERUM-30"})
+
+    snapshot, answer = run(scenario())
+    assert snapshot["state"]["status"] == "cancelled"
+    assert answer["code"] == "show_ended" and "the show is cancelled" in answer["reason"]

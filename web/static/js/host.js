@@ -12,11 +12,19 @@
 //   source.goTo(id, i)   the host asks to move to slot `id` (position i in the sheet)
 //   source.reset()       forget the run
 //   source.subscribe(fn) fn(state) after every change, whoever made it
+//   source.offset        (optional) ms to add to Date.now() to get the source's clock
 //
 // LocalClock below runs the show on this screen alone and keeps the state in localStorage, so
-// a reload resumes the same slot and timers. When the live console exists, a source with the
-// same contract fed by its WebSocket replaces it in main(): goTo() sends a request and the
-// console's answer arrives through subscribe(); the rendering below does not change.
+// a reload resumes the same slot and timers.
+//
+// With ?token=HOST_TOKEN in the URL, LiveSource (host-live.js) replaces it: the same contract
+// fed by the show's live-console WebSocket, in server time. Its state adds what the control
+// room says: `current` is null until the show starts (the screen waits), plus `status`, `card`
+// (the product card on air, which overrides the slot's ladder and title when it is another SKU)
+// and `questions` (viewers' questions, shown to the host as text). It moves only by step(±1),
+// which sends runsheet.next / runsheet.previous: the screen changes when the event arrives.
+
+import {LiveSource} from "./host-live.js";
 
 const host = document.getElementById("host");
 const $ = (id) => document.getElementById(id);
@@ -88,7 +96,9 @@ function timing(slots, state, now) {
   const slot = slots[index];
   const plannedMs = (s) => s.seconds * 1000;
   const sum = (list) => list.reduce((total, s) => total + plannedMs(s), 0);
-  const inSlot = (state.spent[slot.id] || 0) + (slot.id === state.current ? now - state.enteredAt : 0);
+  // (never below zero: a clock a moment behind the one that stamped enteredAt must not show 5:01)
+  const inSlot = (state.spent[slot.id] || 0) +
+    (slot.id === state.current ? Math.max(0, now - state.enteredAt) : 0);
   const remaining = plannedMs(slot) - inSlot; // below zero: over time
   const before = sum(slots.slice(0, index));
   const after = sum(slots.slice(index + 1));
@@ -138,11 +148,24 @@ class HostScreen {
     this.source = source;
     this.sheet = null;
     this.renderedSlot = null; // the slot whose content is on screen; re-drawn only on change
+    this.renderedCard = ""; // and the live card drawn with it ("sku|taken_at")
+    this.renderedWait = null; // what the waiting screen says, when it is up
+    this.renderedLive = null; // the live indicator
+    this.renderedQuestions = null; // the ids of the questions on screen
+    this.seenQuestions = null; // every question id shown so far (new ones flash)
+    this.mode = null; // "run": a slot is on air; "wait": before the show (live only)
+  }
+
+  /** Now on the source's clock: the server's, for a live source. */
+  now() {
+    return Date.now() + (this.source.offset || 0);
   }
 
   load(sheet) {
     this.sheet = sheet;
     this.renderedSlot = null;
+    this.renderedWait = null;
+    this.mode = null;
     document.title = `${sheet.title} · 主播屏 Host screen`;
     $("show-title").textContent = sheet.title;
     const zone = {timeZone: sheet.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"};
@@ -154,6 +177,10 @@ class HostScreen {
 
   /** Move by `step` slots (+1 next, -1 previous); stays put at either end. */
   move(step) {
+    if (this.source.step) { // live: ask the control room; the move arrives as an event
+      if (this.sheet) this.source.step(step);
+      return;
+    }
     const slots = this.sheet?.slots;
     if (!slots?.length || !this.source.state) return;
     const {index} = timing(slots, this.source.state, Date.now());
@@ -164,11 +191,21 @@ class HostScreen {
   tick() {
     const slots = this.sheet?.slots;
     const state = this.source.state;
-    if (!slots?.length || !state) return;
-    const now = Date.now();
+    if (!slots?.length) return;
+    if (!state || state.current == null) {
+      if (this.source.live) this.showWaiting(state); // connecting, or the show has not started
+      return;
+    }
+    this.setMode("run");
+    const now = this.now();
     const t = timing(slots, state, now);
-    if (t.slot !== this.renderedSlot) this.showSlot(t.slot, t.next, t.index);
+    const card = state.card || null;
+    if (t.slot !== this.renderedSlot || cardKey(card) !== this.renderedCard) {
+      this.showSlot(t.slot, t.next, t.index, card);
+    }
     $("clock").textContent = this.hms.format(now);
+    const stock = card?.stock_left != null ? `库存 stock ${card.stock_left}` : "";
+    if ($("card-stock").textContent !== stock) $("card-stock").textContent = stock;
 
     const countdown = $("countdown");
     if (t.remaining > 0) {
@@ -190,8 +227,107 @@ class HostScreen {
     $("progress").parentElement.setAttribute("aria-valuenow", String(percent));
   }
 
-  showSlot(slot, next, index) {
+  /** Show one part of the page and hide the other: the slot and its timer, or the wait. */
+  setMode(mode) {
+    if (mode === this.mode) return;
+    this.mode = mode;
+    $("now").hidden = mode !== "run";
+    $("timer").hidden = mode !== "run";
+    $("waiting").hidden = mode !== "wait";
+    if (mode === "wait") $("checks").hidden = true; // a slot's checks; showSlot brings them back
+    this.renderedSlot = null;
+    this.renderedWait = null;
+  }
+
+  /** Before the control room starts the show (or after it ends): what comes first. */
+  showWaiting(state) {
+    this.setMode("wait");
+    const slots = this.sheet.slots;
+    const now = this.now();
+    $("clock").textContent = this.hms.format(now);
+    const over = state && ["ended", "cancelled"].includes(state.status);
+    const next = over ? null : slots.find((slot) => slot.id === state?.next?.id) || slots[0];
+    const {failure, lastClose} = this.source;
+    const key = [state ? "ready" : failure || lastClose || "connecting", state?.status, next?.id].join("|");
+    if (key === this.renderedWait) return;
+    this.renderedWait = key;
+    const [title, detail] = !state
+      ? failure ? ["无法连接中控台 Cannot join the control room", failure]
+        : ["连接中控台 Connecting to the control room…",
+           lastClose ? `重试中 retrying (last: ${lastClose})` : "计时来自中控台 the control room runs the clock"]
+      : over ? ["已下播 The show has ended", "辛苦了 thanks, everyone"]
+        : ["等待开播 Waiting for the control room",
+           `计划开播 planned start ${this.hm.format(new Date(this.sheet.start))} · ` +
+           `${slots.length} 个环节 slots`];
+    $("waiting-title").textContent = title;
+    $("waiting-detail").textContent = detail;
+    $("waiting").dataset.state = !state ? (failure ? "failed" : "connecting") : over ? "ended" : "waiting";
+    document.querySelector("[data-testid=slot-position]").textContent = `– / ${slots.length}`;
+    $("progress").style.width = over ? "100%" : "0%";
+    $("progress").parentElement.setAttribute("aria-valuenow", over ? "100" : "0");
+    this.showNext(next);
+  }
+
+  /** The live indicator and the viewers' questions: live sources only. */
+  showLive() {
+    const source = this.source;
+    const state = source.state;
+    const live = $("live");
+    const key = `${source.connection}|${state?.status}|${source.busy}`;
+    if (key !== this.renderedLive) {
+      this.renderedLive = key;
+      live.hidden = false;
+      live.dataset.state = source.connection;
+      live.dataset.status = state?.status || "";
+      live.textContent = source.connection === "live" ? `● ${STATUS[state?.status] || "已连接 connected"}`
+        : source.connection === "reconnecting" ? "◌ 重连中 reconnecting…"
+        : source.connection === "failed" ? "✕ 未连接 not connected" : "◌ 连接中 connecting…";
+      live.title = source.connection === "live" ? "跟随中控台 following the control room"
+        : "计时继续，切换要等重新连接 the timer runs on; moves wait for the connection";
+      host.dataset.pending = source.busy ? "1" : "";
+    }
+    this.showQuestions(state?.questions || []);
+  }
+
+  /** The newest questions first, at most five; public text, so textContent only. */
+  showQuestions(questions) {
+    const box = $("questions");
+    box.hidden = !this.source.state; // not before we have heard from the control room
+    if (box.hidden) return;
+    const shown = questions.slice(-MAX_QUESTIONS).reverse();
+    const key = shown.map((q) => q.id).join("\n");
+    if (key === this.renderedQuestions) return;
+    this.renderedQuestions = key;
+    const primed = this.seenQuestions != null; // the first list (the snapshot) does not flash
+    this.seenQuestions ??= new Set();
+    const items = shown.map((question) => {
+      const fresh = primed && !this.seenQuestions.has(question.id);
+      this.seenQuestions.add(question.id);
+      const item = el("li", fresh ? "fresh" : null);
+      item.dataset.testid = "question";
+      const done = el("button", "answered", "✓");
+      done.type = "button";
+      done.title = "已回答 mark answered";
+      done.setAttribute("aria-label", "已回答 mark answered");
+      done.addEventListener("click", (event) => {
+        event.currentTarget.blur();
+        this.source.command("question.answered", {id: question.id});
+      });
+      item.append(el("span", "nick", question.nickname || "观众 viewer"),
+                  el("span", "text", question.text || ""), done);
+      return item;
+    });
+    $("question-list").replaceChildren(...items);
+    $("no-questions").hidden = items.length > 0;
+  }
+
+  showSlot(slot, next, index, card = null) {
     this.renderedSlot = slot;
+    this.renderedCard = cardKey(card);
+    // The card on air is the product the host sells right now. The operator may take another
+    // SKU than the plan's: then its title, ladder and selling points replace the slot's.
+    const planned = card ? slot.prices.find((price) => price.sku === card.sku) : null;
+    const offPlan = card && !planned;
     const currency = this.sheet.currency;
     document.querySelector("[data-testid=slot-position]").textContent =
       `${index + 1} / ${this.sheet.slots.length}`;
@@ -202,9 +338,16 @@ class HostScreen {
     role.dataset.role = slot.role || "";
     $("planned").textContent = `计划 plan ${this.hm.format(new Date(slot.start))}–` +
       `${this.hm.format(new Date(slot.end))} · ${slot.minutes} 分钟 min`;
-    $("current-title").textContent = slot.title;
+    $("current-title").textContent = offPlan ? card.title : slot.title;
+    const slotOf = $("slot-of");
+    slotOf.hidden = !offPlan;
+    slotOf.textContent = offPlan ? `计划环节 planned slot: ${slot.title}` : "";
+    const onCard = $("on-card");
+    onCard.hidden = !card;
+    $("on-card-sku").textContent = card ? card.sku : "";
 
-    $("ladders").replaceChildren(...slot.prices.map((p) => ladder(p, currency, slot.prices.length > 1)));
+    const prices = !card ? slot.prices : planned ? [planned] : [cardPrice(card)];
+    $("ladders").replaceChildren(...prices.map((p) => ladder(p, currency, slot.prices.length > 1 && !offPlan)));
 
     const prize = $("prize");
     prize.hidden = !slot.prize;
@@ -214,7 +357,8 @@ class HostScreen {
       if (slot.entry_rule) prize.append(el("span", "entry", `参与 Entry: ${slot.entry_rule}`));
     }
 
-    $("points").replaceChildren(...slot.selling_points.map((point) => {
+    const points = offPlan ? card.selling_points || [] : slot.selling_points;
+    $("points").replaceChildren(...points.map((point) => {
       const item = el("li");
       if (point.fabe) {
         const tag = el("span", `fabe fabe-${point.fabe}`, point.fabe);
@@ -234,12 +378,33 @@ class HostScreen {
     const errors = slot.findings.filter((f) => f.severity === "error");
     $("findings").replaceChildren(...errors.map((f) => el("li", null, f.message)));
     $("checks").hidden = !errors.length;
+    this.showNext(next);
+  }
 
+  showNext(next) {
+    const currency = this.sheet.currency;
     $("next-start").textContent = next ? this.hm.format(new Date(next.start)) : "";
     $("next-title").textContent = next ? next.title : "— 结束 End of show";
     const final = next?.prices[0]?.final_price;
     $("next-price").textContent = final ? `券后 ${money(final, currency)}` : "";
   }
+}
+
+const STATUS = {planned: "未开播 not started", rehearsal: "彩排 rehearsal", live: "直播中 LIVE",
+                paused: "暂停 paused", ended: "已下播 ended", cancelled: "已取消 cancelled"};
+const MAX_QUESTIONS = 5;
+
+/** Which card is drawn: a new take of the same SKU draws it again. */
+function cardKey(card) {
+  return card ? `${card.sku}|${card.taken_at}` : "";
+}
+
+/** A live card's ladder in the run sheet's price shape (it has no offer steps of its own). */
+function cardPrice(card) {
+  const ladder = card.ladder || {};
+  return {sku: card.sku, label: card.title, list_price: ladder.list_price ?? null,
+          daily_price: ladder.daily_price ?? null, live_price: ladder.live_price ?? null,
+          final_price: ladder.final_price ?? null, steps: []};
 }
 
 /** 原价 (struck) → 日常价 → 直播价 → 券后价, the last one biggest, then the offers that make it. */
@@ -333,14 +498,27 @@ async function keepAwake() {
 }
 
 function main() {
-  const source = new LocalClock(host.dataset.plan);
-  const screen = new HostScreen(source);
-  source.subscribe(() => {
-    screen.renderedSlot = null; // a move or a reset: draw the slot again
-    if (source.state) screen.tick();
-  });
-
   const params = new URLSearchParams(location.search);
+  const token = params.get("token");
+  // With the host token the control room runs the show; without it, this screen's own clock.
+  const source = token ? new LiveSource(host.dataset.plan, token) : new LocalClock(host.dataset.plan);
+  const screen = new HostScreen(source);
+  if (source.live) {
+    host.classList.add("live");
+    source.onNotice(toast);
+    source.subscribe(() => {
+      screen.showLive();
+      screen.tick();
+    });
+    screen.showLive();
+    source.start();
+  } else {
+    source.subscribe(() => {
+      screen.renderedSlot = null; // a move or a reset: draw the slot again
+      if (source.state) screen.tick();
+    });
+  }
+
   host.classList.toggle("mirrored", params.get("mirror") === "1");
 
   let resetArmed = 0; // "r" twice within 3 s resets, so a stray key mid-show loses nothing
@@ -353,7 +531,9 @@ function main() {
     f: toggleFullscreen,
     p: () => { toast("重新加载脚本 reloading the plan"); fetchSheet(screen); },
     r: () => {
-      if (Date.now() - resetArmed < 3000) {
+      if (source.live) {
+        source.reset(); // the control room keeps the time: say so, change nothing
+      } else if (Date.now() - resetArmed < 3000) {
         resetArmed = 0;
         source.reset();
         if (screen.sheet) screen.load(screen.sheet);
