@@ -243,8 +243,7 @@ def coupon_launch(state: LiveState, args: CouponArgs, now: datetime, cards) -> l
         now + timedelta(seconds=args.duration_seconds) if args.duration_seconds else None)
     if ends is not None and ends <= now:
         raise Rejected("in_the_past", "the coupon's end time has already passed")
-    label = args.label or (f"¥{args.amount} off" if args.amount is not None
-                           else f"{args.percent_off}% off")
+    label = args.label or coupon_label(args.amount, args.percent_off, args.min_spend)
     coupon = {"id": coupon_id, "label": label,
               "amount": None if args.amount is None else f"{args.amount:.2f}",
               "percent_off": None if args.percent_off is None else f"{args.percent_off}",
@@ -252,6 +251,17 @@ def coupon_launch(state: LiveState, args: CouponArgs, now: datetime, cards) -> l
               "quantity": args.quantity,
               "ends_at": None if ends is None else ends.isoformat(timespec="milliseconds")}
     return [("coupon.launched", {"coupon": coupon})]
+
+
+def coupon_label(amount: Decimal | None, percent_off: Decimal | None,
+                 min_spend: Decimal | None) -> str:
+    """The label viewers know: 满199减20, 立减20元, 8.5折."""
+    if amount is not None:
+        whole = f"{amount.normalize():f}"
+        return f"满{min_spend.normalize():f}减{whole}" if min_spend else f"立减{whole}元"
+    rate = ((100 - percent_off) / 10).normalize()
+    prefix = f"满{min_spend.normalize():f}享" if min_spend else ""
+    return f"{prefix}{rate:f}折"
 
 
 def coupon_cancel(state: LiveState, args: IdArgs, now: datetime, cards) -> list[Event]:

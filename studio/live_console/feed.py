@@ -122,6 +122,8 @@ def comment_record(message: FeedMessage, received: datetime, moderation: Moderat
         record["hidden_reason"] = "blocked word"
     elif user_key in muted:
         record["hidden_reason"] = "muted user"
+    if message.kind == "like":
+        record["quantity"] = message.quantity  # platforms batch likes: one message, 1,200 likes
     if message.kind in ("order", "gift"):
         record.update(sku=message.sku, quantity=message.quantity, coupon=message.coupon,
                       amount=None if message.amount is None else f"{message.amount:.2f}")

@@ -324,9 +324,14 @@ class ShowHub:
 
         slots, cards = await asyncio.to_thread(load)
         async with self.lock:
+            if current == self.plan_version:
+                return
             self.plan_version = current
-            self.state.replace_slots(slots)
+            self.state.slots = slots
             self.cards = cards  # the new plan's offers may change final prices
+            # logged like any event, so every screen re-points its run sheet in seq order
+            await self._commit([("plan.updated", {"version": current})], command_id=None,
+                               role="server", at=now())
 
     def _card(self, sku: str) -> dict[str, Any] | None:
         card = self.cards.get(sku)

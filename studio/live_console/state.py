@@ -19,7 +19,7 @@ from studio.live_console.feed import Moderation, money
 
 RECENT_COMMENTS = 50
 RECENT_QUESTIONS = 20
-PUBLIC_KEYS = ("show", "status", "card", "listed", "pinned", "coupons", "flash_sale",
+PUBLIC_KEYS = ("show", "slots", "status", "card", "listed", "pinned", "coupons", "flash_sale",
                "giveaways", "runsheet", "featured", "stats", "intents", "questions")
 OPERATOR_KEYS = (*PUBLIC_KEYS, "moderation")
 
@@ -87,6 +87,8 @@ class LiveState:
             return list(self.questions)
         if key == "moderation":
             return self.moderation
+        if key == "slots":
+            return [_slot_summary(s) for s in self.slots]
         return getattr(self, key)
 
     # ---- the reducer --------------------------------------------------------------------------
@@ -97,6 +99,10 @@ class LiveState:
         if handler is None:
             raise ValueError(f"unknown event type {event_type!r}")
         return handler(data, at.isoformat(timespec="milliseconds"))
+
+    def _on_plan_updated(self, data: dict[str, Any], at: str) -> set[str]:
+        """The plan was saved mid-show (the hub has loaded its slots): re-point the sheet."""
+        return self.replace_slots(self.slots) | {"slots"}
 
     def _on_status_changed(self, data: dict[str, Any], at: str) -> set[str]:
         self.status = data["status"]

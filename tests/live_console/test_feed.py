@@ -59,3 +59,20 @@ def test_token_bucket_allows_bursts_then_limits():
     bucket = Bucket(rate=10, burst=5)
     assert all(bucket.take() for _ in range(5))
     assert not bucket.take()
+
+
+def test_likes_count_their_quantity_and_coupon_labels_read_as_viewers_know_them():
+    from decimal import Decimal
+
+    from studio.live_console.commands import coupon_label
+    from studio.live_console.state import LiveState
+
+    received = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    like = comment_record(FeedMessage(platform="douyin", message_id="l1", kind="like",
+                                      quantity=1200), received, Moderation(), set())
+    state = LiveState({"id": "s", "status": "live"}, [])
+    state.apply("comments", {"items": [like]}, received)
+    assert state.stats["likes"] == 1200
+    assert coupon_label(Decimal("20"), None, Decimal("199")) == "满199减20"
+    assert coupon_label(Decimal("10"), None, None) == "立减10元"
+    assert coupon_label(None, Decimal("15"), None) == "8.5折"
