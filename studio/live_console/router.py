@@ -129,6 +129,10 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
     subscriber = await hub.subscribe(role, hello.last_seq)
     writer = asyncio.create_task(_write(websocket, subscriber))
     commands, ingest = Bucket(20, 40), Bucket(10_000, 20_000)
+    # ingest batches are answered when committed, but the socket keeps reading meanwhile:
+    # a sender at 20 frames a second must not wait a flush cycle per frame
+    in_flight = asyncio.Semaphore(64)
+    answers: set[asyncio.Task[None]] = set()
     try:
         while True:
             raw = await websocket.receive_text()
@@ -150,7 +154,8 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
                     subscriber.offer(encode({"type": "error", "code": "forbidden",
                                              "reason": f"the {role} role cannot ingest"}), hub)
                     continue
-                if not await _ingest(websocket, hub, subscriber, message, ingest):
+                if not await _ingest(websocket, hub, subscriber, message, ingest, in_flight,
+                                     answers):
                     break
             elif kind == "ping":
                 subscriber.offer(encode({"type": "pong", "seq": hub.state.seq,
@@ -161,6 +166,8 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        for task in answers:
+            task.cancel()
         hub.unsubscribe(subscriber)
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -184,7 +191,8 @@ async def _command(hub, subscriber, message: dict[str, Any], role: str, bucket: 
     subscriber.offer(encode(outcome.message()), hub)
 
 
-async def _ingest(websocket, hub, subscriber, message: dict[str, Any], bucket: Bucket) -> bool:
+async def _ingest(websocket, hub, subscriber, message: dict[str, Any], bucket: Bucket,
+                  in_flight: asyncio.Semaphore, answers: set[asyncio.Task[None]]) -> bool:
     try:
         batch = IngestIn.model_validate(message)
         messages = parse_messages(batch.messages)
@@ -196,9 +204,19 @@ async def _ingest(websocket, hub, subscriber, message: dict[str, Any], bucket: B
     if not bucket.take(len(messages)):
         await _close(websocket, CLOSE_RATE, "ingest over 10,000 messages a second")
         return False
-    result = await hub.ingest(messages)
-    subscriber.offer(encode({"type": "ingested", "id": batch.id, **result,
-                             "server_time": stamp(now())}), hub)
+    await in_flight.acquire()  # at most 64 unanswered batches per socket: backpressure
+
+    async def answer() -> None:
+        try:
+            result = await hub.ingest(messages)
+            subscriber.offer(encode({"type": "ingested", "id": batch.id, **result,
+                                     "server_time": stamp(now())}), hub)
+        finally:
+            in_flight.release()
+
+    task = asyncio.create_task(answer())
+    answers.add(task)
+    task.add_done_callback(answers.discard)
     return True
 
 
