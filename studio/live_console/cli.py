@@ -79,3 +79,56 @@ def export_command(
     with transaction(session_factory()) as session:
         count = service.export_jsonl(session, show, out)
     console.print(f"exported {count} events to {out}")
+
+
+def simulate_command(
+    show: Annotated[str, typer.Argument(help="show id")],
+    rate: Annotated[float, typer.Option(min=0, help="comments a minute, on average")] = 120,
+    speed: Annotated[float, typer.Option(min=0.01, help="simulated seconds per second")] = 1,
+    minutes: Annotated[float, typer.Option(min=0.1, help="simulated minutes to run")] = 180,
+    peak: Annotated[int, typer.Option(min=1, help="about the most viewers online at once")]
+    = 5000,
+    url: Annotated[str, typer.Option(help="where the server is reached")] = "http://127.0.0.1:8000",
+    seed: Annotated[int, typer.Option(help="the same seed sends the same messages")] = 1,
+    token: Annotated[str | None, typer.Option(help="ingest token (default: derived here)")]
+    = None,
+) -> None:
+    """Drive a running show with a simulated audience 模拟观众: viewers, comments, likes, gifts,
+    follows and orders for the card on screen, over the ingest WebSocket. Stop with Ctrl-C."""
+    import asyncio
+    import contextlib
+    import signal
+
+    from studio.live_console import simulator
+
+    if token is None:
+        secret = tokens.server_secret(get_settings())
+        with transaction(session_factory()) as session:
+            show_service.get_show(session=session, show_id=show)
+            token = tokens.tokens_for(session, secret, show)["ingest"]
+
+    def progress(summary: simulator.Summary) -> None:
+        console.print(summary.line(), markup=False, highlight=False)
+
+    async def run() -> simulator.Summary:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # Ctrl-C finishes the run (waits for the answers, prints the summary); on Windows, where
+        # loops take no signal handlers, it ends the run at once.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGINT, stop.set)
+        return await simulator.simulate(url, show, token, seed=seed, rate=rate, speed=speed,
+                                        minutes=minutes, peak_online=peak, on_progress=progress,
+                                        stop=stop)
+
+    console.print(f"simulating {show} at {url}: {rate:g} comments/min, ×{speed:g}, "
+                  f"{minutes:g} simulated minutes, seed {seed} (Ctrl-C stops)")
+    summary = asyncio.run(run())
+    console.print(summary.line(), markup=False, highlight=False)
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(summary.kinds.items()))
+    console.print(f"sent {summary.sent:,} messages in {summary.batches:,} batches ({kinds}); "
+                  f"accepted {summary.accepted:,}, duplicates {summary.duplicates:,}, "
+                  f"hidden {summary.hidden:,}, refused {summary.rejected:,}; "
+                  f"{summary.reconnects} reconnects, {summary.resent} batches sent again"
+                  + (f"; {summary.unanswered} batches unanswered" if summary.unanswered else "")
+                  + ("; the show ended" if summary.ended else ""), markup=False, highlight=False)

@@ -19,7 +19,7 @@ import json
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ QUEUE_SIZE = 2000  # frames a subscriber may fall behind before it is resynced
 COMMAND_MEMORY = 20_000
 FLUSH_SECONDS = 0.05  # comment batches: at most 20 frames a second per show
 MAX_BATCH = 2000
+PLAN_CHECK_SECONDS = 2.0
 
 
 def now() -> datetime:
@@ -65,23 +66,42 @@ class Frame:
         return self.operator if role == "operator" else self.public
 
 
-@dataclass(eq=False, slots=True)
 class Subscriber:
-    role: str
-    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
-    resyncs: int = 0
+    """One connected screen: a bounded outbox and a single waiter for its writer.
 
-    def offer(self, text: str, hub: ShowHub) -> None:
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
-            self._resync(hub)
+    A deque and one future instead of an ``asyncio.Queue``: fan-out to 500 screens calls
+    ``offer`` 500 times per event, and the writer takes everything queued in one wake-up.
+    """
 
-    def _resync(self, hub: ShowHub) -> None:
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.resyncs += 1
-        self.queue.put_nowait(encode(hub.snapshot_message(self.role, reason="resync")))
+    __slots__ = ("_waiter", "outbox", "resyncs", "role")
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.outbox: deque[str | None] = deque()
+        self.resyncs = 0
+        self._waiter: asyncio.Future[None] | None = None
+
+    def offer(self, text: str | None, hub: ShowHub | None = None) -> None:
+        if len(self.outbox) >= QUEUE_SIZE and hub is not None:
+            self.outbox.clear()  # too far behind: a fresh snapshot replaces the backlog
+            self.resyncs += 1
+            text = encode(hub.snapshot_message(self.role, reason="resync"))
+        self.outbox.append(text)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def take(self) -> list[str | None]:
+        """Everything queued, waiting for at least one frame."""
+        while not self.outbox:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        frames = list(self.outbox)
+        self.outbox.clear()
+        return frames
 
 
 @dataclass(slots=True)
@@ -134,6 +154,7 @@ class ShowHub:
         self._timer_wake = asyncio.Event()
         self.events_written = 0
         self.plan_version: int | None = None
+        self._plan_checked = float("-inf")
 
     # ---- life cycle -------------------------------------------------------------------------------
 
@@ -172,7 +193,7 @@ class ShowHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         for subscriber in list(self.subscribers):
-            subscriber.queue.put_nowait(None)
+            subscriber.offer(None)
 
     # ---- subscribers ------------------------------------------------------------------------------
 
@@ -304,7 +325,13 @@ class ShowHub:
         return write
 
     async def _refresh_plan(self) -> None:
-        """Pick up a plan saved since the hub loaded it, so the pointer follows the new slots."""
+        """Pick up a plan saved since the hub loaded it, so the pointer follows the new slots.
+
+        Looked up at most every 2 s, not on every card command (a database round trip each)."""
+        moment = asyncio.get_running_loop().time()
+        if moment - self._plan_checked < PLAN_CHECK_SECONDS:
+            return
+        self._plan_checked = moment
         def version() -> int | None:
             from studio.scripts.models import Plan
 
@@ -446,11 +473,21 @@ class HubRegistry:
     """The hubs of this process, started on first use and stopped at shutdown."""
 
     def __init__(self, factory: sessionmaker[Session], loader, card_loader) -> None:
+        from studio import signals
+
         self.factory = factory
         self.loader = loader
         self.card_loader = card_loader
         self.hubs: dict[str, ShowHub] = {}
         self._lock = asyncio.Lock()
+        signals.on_plan_saved(self.plan_saved)
+
+    def plan_saved(self, show_id: str) -> None:
+        """A plan was saved in this process (before its transaction commits): look again on the
+        next run-sheet or card command."""
+        hub = self.hubs.get(show_id)
+        if hub is not None:
+            hub._plan_checked = float("-inf")
 
     async def get(self, show_id: str) -> ShowHub:
         hub = self.hubs.get(show_id)
@@ -465,6 +502,9 @@ class HubRegistry:
         return hub
 
     async def close(self) -> None:
+        from studio import signals
+
+        signals.off_plan_saved(self.plan_saved)
         for hub in list(self.hubs.values()):
             await hub.stop()
         self.hubs.clear()

@@ -223,11 +223,11 @@ async def _ingest(websocket, hub, subscriber, message: dict[str, Any], bucket: B
 async def _write(websocket: WebSocket, subscriber) -> None:
     try:
         while True:
-            text = await subscriber.queue.get()
-            if text is None:
-                await _close(websocket, 1001, "server shutting down")
-                return
-            await websocket.send_text(text)
+            for text in await subscriber.take():
+                if text is None:
+                    await _close(websocket, 1001, "server shutting down")
+                    return
+                await websocket.send_text(text)
     except (WebSocketDisconnect, RuntimeError):
         return
 

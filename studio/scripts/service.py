@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from studio import signals
 from studio.errors import Conflict, NotFound, ValidationFailed
 from studio.scripts import arrange as arranger
 from studio.scripts.catalog_view import CatalogView, load_catalog_view
@@ -88,6 +89,7 @@ def save(*, session: Session, plan: Plan, doc: PlanDoc, actor: str, note: str | 
     session.add(PlanVersion(plan_id=plan.id, version=plan.current_version,
                             document=doc.model_dump(mode="json"), created_by=actor, note=note))
     session.flush()
+    signals.plan_saved(plan.show_id)
     return plan, True
 
 
