@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-import httpx
+import httpx2 as httpx  # the client the dev extras install (Starlette 1.x uses it)
 import pytest
 
 from tests.live_console.conftest import Client, comment, run
