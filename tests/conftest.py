@@ -175,3 +175,22 @@ def live_server(settings) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def show(run_cli) -> str:
+    """The demo catalogue, show and plan (``studio init --demo``); returns the show's id."""
+    from studio.demo import DEMO_SHOW_ID
+
+    result = run_cli("init", "--demo")
+    assert result.exit_code == 0, result.output
+    return DEMO_SHOW_ID
+
+
+@pytest.fixture
+def role_tokens(settings, session_factory, show) -> dict[str, str]:
+    """The demo show's live-console token for each role."""
+    from studio.live_console import tokens
+
+    with session_factory() as session:
+        return tokens.tokens_for(session, tokens.server_secret(settings), show)

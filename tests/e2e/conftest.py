@@ -50,3 +50,11 @@ def load_demo(run_cli) -> str:
     result = run_cli("init", "--demo")
     assert result.exit_code == 0, result.output
     return DEMO_SHOW_ID
+
+
+@pytest.fixture
+def overlays(browser) -> Iterator:
+    """A second browser context at 1920×1080, as OBS would open the browser sources."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+    yield context
+    context.close()

@@ -24,25 +24,6 @@ OVERLAY_SIZE = {"width": 1920, "height": 1080}
 CLASS_IN = re.compile(r"\bin\b")
 
 
-@pytest.fixture
-def show(run_cli) -> str:
-    return load_demo(run_cli)
-
-
-@pytest.fixture
-def role_tokens(settings, session_factory, show) -> dict[str, str]:
-    with session_factory() as session:
-        return tokens.tokens_for(session, tokens.server_secret(settings), show)
-
-
-@pytest.fixture
-def overlays(browser):
-    """A second browser context at 1920×1080, as OBS would open the browser sources."""
-    context = browser.new_context(locale="zh-CN", viewport=OVERLAY_SIZE)
-    yield context
-    context.close()
-
-
 def test_operator_takes_a_card_and_launches_a_coupon_and_open_overlays_follow(
         live_server, page, show, role_tokens, overlays):
     from playwright.sync_api import expect

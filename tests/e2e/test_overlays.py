@@ -15,33 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from studio.live_console import tokens
-from tests.e2e.conftest import load_demo
-
 pytestmark = pytest.mark.browser
 
 OVERLAY_SIZE = {"width": 1920, "height": 1080}
 AT_ONCE = 1000  # ms after the page's load event
 NICKNAME = "<img src=x onerror=window.__xss=1>"
 TEXT = "<script>window.__xss=2</script>好看"
-
-
-@pytest.fixture
-def show(run_cli) -> str:
-    return load_demo(run_cli)
-
-
-@pytest.fixture
-def role_tokens(settings, session_factory, show) -> dict[str, str]:
-    with session_factory() as session:
-        return tokens.tokens_for(session, tokens.server_secret(settings), show)
-
-
-@pytest.fixture
-def overlays(browser):
-    context = browser.new_context(locale="zh-CN", viewport=OVERLAY_SIZE)
-    yield context
-    context.close()
 
 
 def test_an_overlay_opened_mid_show_shows_the_card_and_coupon_at_once(

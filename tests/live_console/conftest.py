@@ -9,21 +9,6 @@ from typing import Any, ClassVar
 import pytest
 import websockets
 
-from studio.demo import DEMO_SHOW_ID
-from studio.live_console import tokens
-
-
-@pytest.fixture
-def show(run_cli) -> str:
-    assert run_cli("init", "--demo").exit_code == 0
-    return DEMO_SHOW_ID
-
-
-@pytest.fixture
-def role_tokens(settings, session_factory, show) -> dict[str, str]:
-    with session_factory() as session:
-        return tokens.tokens_for(session, tokens.server_secret(settings), show)
-
 
 class Client:
     """A real WebSocket client speaking the live protocol."""
