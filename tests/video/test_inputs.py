@@ -44,7 +44,7 @@ def test_probe_reads_streams_rotation_and_missing_audio(media):
 def test_probe_errors_name_the_file(media, tmp_path):
     with pytest.raises(ValidationFailed, match="no such recording"):
         probe(tmp_path / "missing.mp4")
-    with pytest.raises(ValidationFailed, match="corrupt.mp4: not a readable recording"):
+    with pytest.raises(ValidationFailed, match=r"corrupt\.mp4: not a readable recording"):
         probe(media["corrupt"])
 
 
