@@ -236,13 +236,19 @@ def _new_id(prefix: str, taken: dict[str, Any], wanted: str | None) -> str:
     return f"{prefix}-{len(taken) + 1}"
 
 
+def _deadline(at: datetime | None, seconds: int | None, now: datetime, what: str
+              ) -> datetime | None:
+    """An absolute UTC deadline from a given time or a delay; refused when already past."""
+    moment = at.astimezone(UTC) if at else (now + timedelta(seconds=seconds) if seconds else None)
+    if moment is not None and moment <= now:
+        raise Rejected("in_the_past", f"{what} has already passed")
+    return moment
+
+
 def coupon_launch(state: LiveState, args: CouponArgs, now: datetime, cards) -> list[Event]:
     _ensure_open(state)
     coupon_id = _new_id("coupon", state.coupons, args.id)
-    ends = args.ends_at.astimezone(UTC) if args.ends_at else (
-        now + timedelta(seconds=args.duration_seconds) if args.duration_seconds else None)
-    if ends is not None and ends <= now:
-        raise Rejected("in_the_past", "the coupon's end time has already passed")
+    ends = _deadline(args.ends_at, args.duration_seconds, now, "the coupon's end time")
     label = args.label or coupon_label(args.amount, args.percent_off, args.min_spend)
     coupon = {"id": coupon_id, "label": label,
               "amount": None if args.amount is None else f"{args.amount:.2f}",
@@ -301,10 +307,7 @@ def flash_sale_end(state: LiveState, args: NoArgs, now: datetime, cards) -> list
 def giveaway_start(state: LiveState, args: GiveawayArgs, now: datetime, cards) -> list[Event]:
     _ensure_open(state)
     giveaway_id = _new_id("giveaway", state.giveaways, args.id)
-    draw_at = args.draw_at.astimezone(UTC) if args.draw_at else (
-        now + timedelta(seconds=args.draw_in_seconds) if args.draw_in_seconds else None)
-    if draw_at is not None and draw_at <= now:
-        raise Rejected("in_the_past", "the draw time has already passed")
+    draw_at = _deadline(args.draw_at, args.draw_in_seconds, now, "the draw time")
     giveaway = {"id": giveaway_id, "prize": args.prize, "keyword": args.keyword,
                 "entry_rule": args.entry_rule or (f"comment “{args.keyword}”" if args.keyword
                                                   else "comment anything"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,18 @@ def overlays(browser) -> Iterator:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
     yield context
     context.close()
+
+
+def seconds_of(text: str) -> int:
+    """``m:ss`` on a countdown, in seconds."""
+    minutes, seconds = text.split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def screenshot(page, name: str) -> None:
+    """A full-page screenshot into $STUDIO_SCREENSHOTS, when set (docs and review)."""
+    folder = os.environ.get("STUDIO_SCREENSHOTS")
+    if folder:
+        page.wait_for_timeout(600)  # let slide-ins finish
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

@@ -7,15 +7,13 @@ uvicorn, and the tests read the outcome back from the server's state as well as 
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 
 from studio.live_console import tokens
-from tests.e2e.conftest import load_demo
+from tests.e2e.conftest import load_demo, screenshot, seconds_of
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +45,7 @@ def test_operator_takes_a_card_and_launches_a_coupon_and_open_overlays_follow(
     expect(card_overlay.get_by_test_id("overlay-final-price")).to_have_text("¥159")
     expect(card_overlay.locator(".product-card")).to_have_class(CLASS_IN)
     expect(card_overlay.locator(".price.list s")).to_have_text("¥259")  # 原价, struck through
-    _screenshot(card_overlay, "overlay-card")
+    screenshot(card_overlay, "overlay-card")
 
     form = console.get_by_test_id("coupon-form")
     form.locator("[name=value]").fill("20")
@@ -57,17 +55,17 @@ def test_operator_takes_a_card_and_launches_a_coupon_and_open_overlays_follow(
     form.locator("button[type=submit]").click()
     countdown = coupon_overlay.get_by_test_id("coupon-countdown")
     expect(countdown).to_have_text(re.compile(r"^[12]:\d\d$"))
-    first = _seconds(countdown.inner_text())
+    first = seconds_of(countdown.inner_text())
     assert 110 <= first <= 120, first
     coupon_overlay.wait_for_timeout(1600)
-    assert _seconds(countdown.inner_text()) < first  # it counts down, on its own
+    assert seconds_of(countdown.inner_text()) < first  # it counts down, on its own
     expect(coupon_overlay.locator(".ticket.coupon .rule")).to_have_text("满¥199可用")
     expect(console.get_by_test_id("active-promos")).to_contain_text("满 ¥199")
     coupons = _state(page, live_server, show, role_tokens["operator"])["coupons"]
     assert [(c["amount"], c["min_spend"], c["quantity"]) for c in coupons.values()] == [
         ("20.00", "199.00", 500)]
-    _screenshot(coupon_overlay, "overlay-coupon")
-    _screenshot(console, "console-card-and-coupon")
+    screenshot(coupon_overlay, "overlay-coupon")
+    screenshot(console, "console-card-and-coupon")
 
 
 def test_keyboard_runs_the_sheet_and_a_reject_shows_its_reason(
@@ -103,7 +101,7 @@ def test_keyboard_runs_the_sheet_and_a_reject_shows_its_reason(
     toast = console.get_by_test_id("toasts").get_by_role("alert").last
     expect(toast).to_contain_text("no product card is showing")
     expect(toast).to_contain_text("no_card")
-    _screenshot(console, "console-reject-toast")
+    screenshot(console, "console-reject-toast")
 
     # With no product in the current slot, 1–9 take from the grid (the run sheet's order).
     console.keyboard.press("2")
@@ -121,7 +119,7 @@ def test_keyboard_runs_the_sheet_and_a_reject_shows_its_reason(
     console.keyboard.press("?")
     expect(console.locator("#help")).to_be_visible()
     expect(console.locator("#help")).to_contain_text("下一个环节 next slot")
-    _screenshot(console, "console-help")
+    screenshot(console, "console-help")
     console.keyboard.press("Escape")
     expect(console.locator("#help")).to_be_hidden()
 
@@ -166,7 +164,7 @@ def test_operator_moderates_the_feed_and_ends_the_show(live_server, page, show, 
     console.locator("#show-hidden").uncheck()
     expect(feed.locator(".comment:visible")).to_have_count(2)
     console.locator("#show-hidden").check()
-    _screenshot(console, "console-moderation")
+    screenshot(console, "console-moderation")
 
     console.locator("[data-set-status=ended]").click()  # ending asks first
     expect(console.locator("#confirm")).to_be_visible()
@@ -291,15 +289,3 @@ def _plan_price(page, live_server: str, show: str, sku: str) -> str:
     prices = [p for s in _plan_slots(page, live_server, show) for p in s["prices"] if p["sku"] == sku]
     return prices[0]["final_price"]
 
-
-def _seconds(text: str) -> int:
-    minutes, seconds = text.split(":")
-    return int(minutes) * 60 + int(seconds)
-
-
-def _screenshot(page, name: str) -> None:
-    folder = os.environ.get("STUDIO_SCREENSHOTS")
-    if folder:
-        page.wait_for_timeout(600)  # let slide-ins finish
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

@@ -8,12 +8,12 @@ needs to be open.
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
-from pathlib import Path
 
 import pytest
+
+from tests.e2e.conftest import screenshot, seconds_of
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def test_an_overlay_opened_mid_show_shows_the_card_and_coupon_at_once(
     coupon_page.goto(_overlay_url(live_server, show, "coupon", role_tokens["overlay"], debug=True))
     countdown = coupon_page.get_by_test_id("coupon-countdown")
     expect(countdown).to_have_text(re.compile(r"^[45]:\d\d$"), timeout=AT_ONCE)
-    assert 290 <= _seconds(countdown.inner_text()) <= 300
+    assert 290 <= seconds_of(countdown.inner_text()) <= 300
     expect(coupon_page.get_by_test_id("flash-countdown")).to_have_text(re.compile(r"^1:[0-3]\d$"),
                                                                       timeout=AT_ONCE)
     expect(coupon_page.get_by_test_id("flash-ticket")).to_contain_text("¥155")
@@ -95,9 +95,9 @@ def test_an_overlay_opened_mid_show_shows_the_card_and_coupon_at_once(
     card_debug.goto(_overlay_url(live_server, show, "card", role_tokens["overlay"], debug=True))
     expect(card_debug.get_by_test_id("overlay-card-title")).to_contain_text("保温杯",
                                                                           timeout=AT_ONCE)
-    _screenshot(card_debug, "overlay-card-mid-show")
-    _screenshot(coupon_page, "overlay-coupon-mid-show")
-    _screenshot(stats_page, "overlay-stats")
+    screenshot(card_debug, "overlay-card-mid-show")
+    screenshot(coupon_page, "overlay-coupon-mid-show")
+    screenshot(stats_page, "overlay-stats")
 
 
 def test_text_from_the_public_stays_text_on_overlays_and_the_console(
@@ -125,7 +125,7 @@ def test_text_from_the_public_stays_text_on_overlays_and_the_console(
     expect(xss.locator(".text")).to_have_text(TEXT)
     expect(ticker.locator(".bubble.question")).to_contain_text("这件多少钱？")  # highlighted
     _assert_inert(comments_page)
-    _screenshot(comments_page, "overlay-comments")
+    screenshot(comments_page, "overlay-comments")
 
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{live_server}/live/{show}/console?token={role_tokens['operator']}")
@@ -141,8 +141,8 @@ def test_text_from_the_public_stays_text_on_overlays_and_the_console(
     _assert_inert(featured_page)
     expect(page.get_by_test_id("featured")).to_contain_text(TEXT)
     _assert_inert(page)
-    _screenshot(featured_page, "overlay-featured")
-    _screenshot(page, "console-xss-comment")
+    screenshot(featured_page, "overlay-featured")
+    screenshot(page, "console-xss-comment")
 
     reopened = overlays.new_page()  # a featured overlay opened now shows it at once
     reopened.goto(_overlay_url(live_server, show, "featured", role_tokens["overlay"]))
@@ -203,15 +203,3 @@ def _state(request, live_server: str, show: str, token: str) -> dict:
     assert response.ok, response.text()
     return response.json()["state"]
 
-
-def _seconds(text: str) -> int:
-    minutes, seconds = text.split(":")
-    return int(minutes) * 60 + int(seconds)
-
-
-def _screenshot(page, name: str) -> None:
-    folder = os.environ.get("STUDIO_SCREENSHOTS")
-    if folder:
-        page.wait_for_timeout(600)  # let slide-ins finish
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
