@@ -156,9 +156,10 @@ def doctor() -> None:
         status = "[green]ok[/]" if check.ok else ("[red]FAIL[/]" if check.required else "[yellow]warn[/]")
         table.add_row(check.name, status, escape(check.detail), "" if check.ok else escape(check.fix))
     console.print(table)
-    failed = [c.name for c in checks if not c.ok and c.required]
-    if failed:
-        print_error(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+    failed = [c for c in checks if not c.ok and c.required]
+    if failed:  # the fixes again, unwrapped, where a script or a narrow terminal still reads them
+        print_error(f"{len(failed)} check(s) failed: "
+                    + "; ".join(f"{c.name} ({c.fix})" for c in failed))
         raise typer.Exit(1)
 
 

@@ -135,8 +135,12 @@ def run_cli(studio_env: dict[str, str]):
     from typer.testing import CliRunner
 
     from studio.cli import app
+    from studio.cli_support import console, err_console
 
     runner = CliRunner()
+    # a fixed width, so tables keep whole cells to assert on: under pytest-xdist the width
+    # otherwise found sometimes cut them to 80 columns
+    console.width = err_console.width = 200
 
     def run(*args: str) -> CliResult:
         result = runner.invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": "200"})
