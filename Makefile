@@ -36,8 +36,13 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-dev
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/catalog_import.py --record
 	$(BIN)/python benchmarks/plan_arrange.py --record
+	$(BIN)/python benchmarks/live_fanout.py --record
+	$(BIN)/python benchmarks/live_ingest.py --record
+	$(BIN)/python benchmarks/clip_render.py --record
+	$(BIN)/python benchmarks/clip_batch.py --record
 
 clean:
 	rm -rf $(VENV) studio-data .pytest_cache build dist

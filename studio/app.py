@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from studio.scripts import router as plan_router
     from studio.shows import pages as show_pages
     from studio.shows import router as show_router
+    from studio.video import pages as clip_pages
+    from studio.video import router as clip_router
 
     app.include_router(catalog_router.router, prefix="/api/v1")
     app.include_router(show_router.router, prefix="/api/v1")
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_pages.router)
     app.include_router(show_pages.router)
     app.include_router(plan_pages.router)
+    app.include_router(clip_router.router, prefix="/api/v1")
+    app.include_router(clip_pages.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

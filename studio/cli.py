@@ -17,6 +17,7 @@ from studio.live_console.cli import app as live_app
 from studio.live_console.cli import simulate_command
 from studio.scripts.cli import app as plan_app
 from studio.shows.cli import app as show_app
+from studio.video.cli import app as clip_app
 
 app = typer.Typer(
     name="studio",
@@ -31,6 +32,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(show_app, name="show")
 app.add_typer(plan_app, name="plan")
 app.add_typer(live_app, name="live")
+app.add_typer(clip_app, name="clip")
 app.add_typer(db_app, name="db")
 app.command("simulate")(simulate_command)
 
@@ -123,7 +125,7 @@ def serve(
         plan_ids = [p.id for p in plan_service.list_plans(session=session)][:3]
         show_tokens = {plan_id: tokens.tokens_for(session, secret, plan_id) for plan_id in plan_ids}
     pages = [("catalogue 商品库", "/catalog"), ("shows 直播场次", "/shows"),
-             ("plans 排品脚本", "/plans")]
+             ("plans 排品脚本", "/plans"), ("clips 切片", "/clips")]
     for plan_id in plan_ids:
         current = show_tokens[plan_id]
         pages += [("operator console 中控台", f"/live/{plan_id}/console?token={current['operator']}"),

@@ -1,7 +1,9 @@
 """Cut lists: which stretches of the recording become clips, from a file or the show's event log.
 
 A file cut list has the columns ``start, end, sku, title`` (CSV, or a YAML list of mappings);
-times are seconds or ``HH:MM:SS.mmm`` from the recording's start. From the event log, each product
+times are seconds or ``HH:MM:SS.mmm`` from the recording's start. Optional columns give the
+banner's ``price`` and ``original_price`` and per-clip template overrides (``layout``,
+``focus_x``); a YAML cut may carry any template override under ``overrides``. From the event log, each product
 card window (``card.taken`` until the next card, a clear, or the end of the show) is one clip,
 padded and kept within the min/max length rules.
 """
@@ -9,8 +11,9 @@ padded and kept within the min/max length rules.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,8 @@ from studio.tabular import read_table, write_atomic
 from studio.video.timecode import format_time, parse_time
 
 COLUMNS = ("start", "end", "sku", "title")
+OPTIONAL = ("price", "original_price", "layout", "focus_x")
+LAYOUTS = ("crop", "blur", "square", "landscape")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,9 @@ class Cut:
     sku: str | None = None
     title: str | None = None
     index: int = 0
+    price: Decimal | None = None
+    original_price: Decimal | None = None
+    overrides: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def duration(self) -> float:
@@ -62,9 +70,10 @@ def read_cut_list(path: Path) -> list[Cut]:
         if missing:
             raise ValidationFailed(f"{path.name}: missing column(s) {', '.join(missing)} "
                                    f"(columns: {', '.join(COLUMNS)})")
-        unknown = [h for h in header if h and h not in COLUMNS]
+        unknown = [h for h in header if h and h not in COLUMNS + OPTIONAL]
         if unknown:
-            raise ValidationFailed(f"{path.name}: unknown column(s) {', '.join(unknown)}")
+            raise ValidationFailed(f"{path.name}: unknown column(s) {', '.join(unknown)} "
+                                   f"(columns: {', '.join(COLUMNS + OPTIONAL)})")
         rows = [(number, dict(zip(header, cells, strict=False))) for number, cells in table.rows]
     cuts, errors = [], []
     for number, row in rows:
@@ -77,8 +86,15 @@ def read_cut_list(path: Path) -> list[Cut]:
             errors.append(ErrorDetail(f"end {format_time(end)} is not after start "
                                       f"{format_time(start)}", row=number))
             continue
+        try:
+            prices = {name: _price(row.get(name), name) for name in ("price", "original_price")}
+            overrides = _overrides(row)
+        except ValueError as exc:
+            errors.append(ErrorDetail(str(exc), row=number))
+            continue
         cuts.append(Cut(start, end, (str(row.get("sku") or "").strip() or None),
-                        (str(row.get("title") or "").strip() or None), index=len(cuts) + 1))
+                        (str(row.get("title") or "").strip() or None), index=len(cuts) + 1,
+                        overrides=overrides, **prices))
     if errors:
         raise ValidationFailed(f"{path.name}: {len(errors)} bad row(s); nothing was rendered",
                                details=errors)
@@ -98,8 +114,49 @@ def _yaml_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         data = data.get("cuts")
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise ValidationFailed(f"{path.name}: expected a list of cuts with start and end")
-    return [(number, {k: ("" if v is None else str(v)) for k, v in item.items()})
-            for number, item in enumerate(data, start=1)]
+    rows = []
+    for number, item in enumerate(data, start=1):
+        row: dict[str, Any] = {k: ("" if v is None else str(v)) for k, v in item.items()
+                               if k != "overrides"}
+        if item.get("overrides") is not None:
+            if not isinstance(item["overrides"], dict):
+                raise ValidationFailed(f"{path.name}: cut {number}: overrides must be a mapping")
+            row["overrides"] = item["overrides"]
+        unknown = sorted(set(row) - set(COLUMNS + OPTIONAL + ("overrides",)))
+        if unknown:
+            raise ValidationFailed(f"{path.name}: cut {number}: unknown key(s) {', '.join(unknown)}")
+        rows.append((number, row))
+    return rows
+
+
+def _price(text: Any, name: str) -> Decimal | None:
+    from studio.catalog.values import parse_money
+
+    if text is None or not str(text).strip():
+        return None
+    try:
+        return parse_money(str(text))
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _overrides(row: dict[str, Any]) -> dict[str, Any]:
+    overrides = dict(row.get("overrides") or {})
+    layout = str(row.get("layout") or "").strip()
+    if layout:
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout: {layout!r} is not one of {', '.join(LAYOUTS)}")
+        overrides["layout"] = layout
+    focus = str(row.get("focus_x") or "").strip()
+    if focus:
+        try:
+            value = float(focus)  # a position on screen, not money
+        except ValueError:
+            raise ValueError(f"focus_x: {focus!r} is not a number from 0 to 1") from None
+        if not 0 <= value <= 1:
+            raise ValueError(f"focus_x: {focus} is not between 0 (left) and 1 (right)")
+        overrides["focus_x"] = value
+    return overrides
 
 
 def write_cut_list(cuts: Iterable[Cut], path: Path) -> None:
@@ -108,15 +165,33 @@ def write_cut_list(cuts: Iterable[Cut], path: Path) -> None:
     if Path(path).suffix.lower() in (".yaml", ".yml"):
         import yaml
 
-        items = [{"start": format_time(c.start), "end": format_time(c.end), "sku": c.sku,
-                  "title": c.title} for c in cuts]
+        items = []
+        for c in cuts:
+            item: dict[str, Any] = {"start": format_time(c.start), "end": format_time(c.end),
+                                    "sku": c.sku, "title": c.title}
+            item |= {k: str(v) for k, v in (("price", c.price),
+                                            ("original_price", c.original_price)) if v is not None}
+            if c.overrides:
+                item["overrides"] = c.overrides
+            items.append(item)
         text = yaml.safe_dump(items, allow_unicode=True, sort_keys=False)
         write_atomic(Path(path), lambda temp: temp.write_text(text, encoding="utf-8"))
         return
     from studio.tabular import write_csv
 
-    write_csv(Path(path), list(COLUMNS), [[format_time(c.start), format_time(c.end), c.sku or "",
-                                           c.title or ""] for c in cuts])
+    def money(value: Decimal | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    # per-clip overrides the CSV has columns for are kept; others need YAML
+    extra = [k for k in ("layout", "focus_x") if any(k in c.overrides for c in cuts)]
+    deeper = sorted({k for c in cuts for k in c.overrides} - {"layout", "focus_x"})
+    if deeper:
+        raise ValidationFailed(f"{Path(path).name}: overrides of {', '.join(deeper)} need a "
+                               "YAML cut list (.yaml)")
+    write_csv(Path(path), [*COLUMNS, "price", "original_price", *extra],
+              [[format_time(c.start), format_time(c.end), c.sku or "", c.title or "",
+                money(c.price), money(c.original_price),
+                *(str(c.overrides.get(k, "")) for k in extra)] for c in cuts])
 
 
 def cuts_from_events(events: Iterable[dict[str, Any]], recording_start: datetime,
@@ -151,8 +226,12 @@ def cuts_from_events(events: Iterable[dict[str, Any]], recording_start: datetime
         if end - start < rules.min_length or start >= end:
             continue
         end = min(end, start + rules.max_length)
+        ladder = card.get("ladder") or {}
+        price = ladder.get("final_price") or ladder.get("live_price")
         cuts.append(Cut(round(start, 3), round(end, 3), card.get("sku"), card.get("title"),
-                        index=len(cuts) + 1))
+                        index=len(cuts) + 1, price=Decimal(price) if price else None,
+                        original_price=(Decimal(ladder["list_price"]) if ladder.get("list_price")
+                                        else None)))
     return cuts
 
 

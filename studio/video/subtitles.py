@@ -525,8 +525,17 @@ def _word_spans(cue: Cue) -> list[tuple[int, int]] | None:
     return spans
 
 
-def _is_wide(char: str) -> bool:
+def is_wide(char: str) -> bool:
+    """A CJK or full-width character (two columns)."""
     return unicodedata.east_asian_width(char) in "WF"
+
+
+_is_wide = is_wide
+
+
+def escape_ass(text: str) -> str:
+    """Text that libass shows as written: braces and backslashes cannot open a tag."""
+    return "".join(ASS_ESCAPES.get(char, char) for char in text)
 
 
 def _is_latin_alnum(char: str) -> bool:

@@ -91,3 +91,20 @@ def test_cuts_follow_the_product_card_windows_in_the_event_log():
                                            max_length=600))
     assert [(c.sku, c.start, c.end) for c in cuts] == [
         ("BT-SERUM-30", 28.0, 153.0), ("AP-DOWN-BLK-M", 198.0, 798.0)]
+
+
+def test_a_csv_cut_list_keeps_its_per_clip_layout(tmp_path):
+    source = tmp_path / "cuts.csv"
+    source.write_text("start,end,sku,layout,focus_x\n1,9,A,blur,\n10,20,B,,0.25\n",
+                      encoding="utf-8")
+    cuts = read_cut_list(source)
+    assert [c.overrides for c in cuts] == [{"layout": "blur"}, {"focus_x": 0.25}]
+    write_cut_list(cuts, tmp_path / "again.csv")
+    assert [c.overrides for c in read_cut_list(tmp_path / "again.csv")] == \
+        [{"layout": "blur"}, {"focus_x": 0.25}]
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("- {start: 1, end: 9, overrides: {banner: {label: 到手价}}}\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="banner need a YAML cut list"):
+        write_cut_list(read_cut_list(deep), tmp_path / "deep.csv")
+    write_cut_list(read_cut_list(deep), tmp_path / "deep2.yaml")
+    assert read_cut_list(tmp_path / "deep2.yaml")[0].overrides == {"banner": {"label": "到手价"}}
