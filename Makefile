@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/live_ingest.py --record
 	$(BIN)/python benchmarks/clip_render.py --record
 	$(BIN)/python benchmarks/clip_batch.py --record
+	$(BIN)/python benchmarks/replay.py --record
 
 clean:
 	rm -rf $(VENV) studio-data .pytest_cache build dist

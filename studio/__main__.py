@@ -2,4 +2,5 @@
 
 from studio.cli import main
 
-main()
+if __name__ == "__main__":  # worker processes (replay imports) import this module again
+    main()

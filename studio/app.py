@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from studio.catalog import router as catalog_router
     from studio.live_console import pages as live_pages
     from studio.live_console import router as live_router
+    from studio.replay import pages as replay_pages
+    from studio.replay import router as replay_router
     from studio.scripts import pages as plan_pages
     from studio.scripts import router as plan_router
     from studio.shows import pages as show_pages
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plan_pages.router)
     app.include_router(clip_router.router, prefix="/api/v1")
     app.include_router(clip_pages.router)
+    app.include_router(replay_router.router, prefix="/api/v1")
+    app.include_router(replay_pages.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

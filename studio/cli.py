@@ -15,6 +15,7 @@ from studio.cli_support import StudioGroup, console, print_error, session_factor
 from studio.config import get_settings
 from studio.live_console.cli import app as live_app
 from studio.live_console.cli import simulate_command
+from studio.replay.cli import app as replay_app
 from studio.scripts.cli import app as plan_app
 from studio.shows.cli import app as show_app
 from studio.video.cli import app as clip_app
@@ -33,6 +34,7 @@ app.add_typer(show_app, name="show")
 app.add_typer(plan_app, name="plan")
 app.add_typer(live_app, name="live")
 app.add_typer(clip_app, name="clip")
+app.add_typer(replay_app, name="replay")
 app.add_typer(db_app, name="db")
 app.command("simulate")(simulate_command)
 
@@ -125,7 +127,7 @@ def serve(
         plan_ids = [p.id for p in plan_service.list_plans(session=session)][:3]
         show_tokens = {plan_id: tokens.tokens_for(session, secret, plan_id) for plan_id in plan_ids}
     pages = [("catalogue 商品库", "/catalog"), ("shows 直播场次", "/shows"),
-             ("plans 排品脚本", "/plans"), ("clips 切片", "/clips")]
+             ("plans 排品脚本", "/plans"), ("clips 切片", "/clips"), ("replay 复盘", "/replay")]
     for plan_id in plan_ids:
         current = show_tokens[plan_id]
         pages += [("operator console 中控台", f"/live/{plan_id}/console?token={current['operator']}"),

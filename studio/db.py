@@ -138,6 +138,7 @@ def all_models() -> MetaData:
     """The metadata with every subsystem's tables registered (for Alembic and tests)."""
     from studio.catalog import models as _catalog  # noqa: F401
     from studio.live_console import models as _live  # noqa: F401
+    from studio.replay import models as _replay  # noqa: F401
     from studio.scripts import models as _scripts  # noqa: F401
     from studio.shows import models as _shows  # noqa: F401
 
