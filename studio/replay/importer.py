@@ -1,10 +1,13 @@
-"""Import a show's order lines, minute metrics and comments: validate every row, then write once.
+"""Import a show's order lines, minute metrics and comments: every row validated, one transaction.
 
-Every row is checked before anything is written; a bad row is named with its line in the file,
-the field and the reason, and by default nothing is imported when any row is bad
-(``skip_invalid`` keeps the good ones). Re-importing is idempotent: order lines are keyed by
-(order id, SKU), minutes by their minute, comments by a digest of platform, time, user and text,
-and a second import of the same rows updates them in place instead of adding to them.
+Every row is checked; a bad row is named with its line in the file, the field and the reason,
+and by default nothing is imported when any row is bad (``skip_invalid`` keeps the good ones).
+Rows are written a batch at a time while later ones are still being checked, all inside the
+caller's transaction, so a bad row found late rolls the earlier batches back.
+
+Re-importing is idempotent: order lines are keyed by (order id, SKU), minutes by their minute,
+comments by a digest of platform, time, user and text, and a second import of the same rows
+updates them in place instead of adding to them.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import pickle
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -30,7 +34,9 @@ from studio.replay.models import PAID_STATUSES, Comment, MinuteMetrics, OrderLin
 from studio.tabular import read_table
 
 Kind = Literal["orders", "metrics", "comments"]
-PARALLEL_BYTES = 20_000_000  # below this, starting worker processes costs more than it saves
+PARALLEL_BYTES = 20_000_000  # below this, starting a worker process costs more than it saves
+BATCH_ROWS = 50_000  # rows validated, sent and written at a time: small enough to overlap
+QUEUE_BATCHES = 8  # batches a worker may run ahead of the writer
 MAX_ERRORS = 1000  # enough to fix a file by; a million bad rows are one mistake repeated
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -227,130 +233,277 @@ KINDS: dict[str, tuple[Any, Callable[..., Callable[[dict[str, str]], dict[str, A
 }
 
 
+class _Validator:
+    """Checks canonical rows of one file, a batch at a time, remembering what it has seen
+    (duplicate keys, each order's and buyer's first paid line) across batches."""
+
+    def __init__(self, kind: Kind, show_id: str, zone: tzinfo) -> None:
+        _, factory, self.key = KINDS[kind]
+        self.kind = kind
+        self.convert = factory(show_id, _Moments(zone))
+        self.errors: list[ErrorDetail] = []
+        self.invalid = 0
+        self.seen: dict[tuple, int] = {}
+        self.orders: set[str] = set()
+        self.buyers: set[str] = set()
+
+    def check(self, rows: Iterable[Row]) -> list[dict[str, Any]]:
+        convert, key, seen, errors = self.convert, self.key, self.seen, self.errors
+        good: list[dict[str, Any]] = []
+        for number, row in rows:
+            try:
+                record = convert(row)
+            except _Problem as exc:
+                self.invalid += 1
+                if len(errors) < MAX_ERRORS:
+                    errors.append(ErrorDetail(str(exc), field=exc.field, row=number))
+                continue
+            identity = tuple(record[k] for k in key)
+            if identity in seen:
+                if self.kind == "comments":  # the same comment twice in one export: one comment
+                    continue
+                self.invalid += 1
+                if len(errors) < MAX_ERRORS:
+                    what = "order line" if self.kind == "orders" else "minute"
+                    errors.append(ErrorDetail(f"the same {what} as row {seen[identity]}",
+                                              field=key[1], row=number))
+                continue
+            seen[identity] = number
+            good.append(record)
+        if self.kind == "orders":
+            self._flag_firsts(good)  # right for a first import; the writer recounts when merging
+        return good
+
+    def _flag_firsts(self, rows: list[dict[str, Any]]) -> None:
+        """The first paid line of each order and each buyer, in file order (as ids will be)."""
+        paid = frozenset(PAID_STATUSES)
+        orders, buyers = self.orders, self.buyers
+        for row in rows:
+            if row["status"] in paid:
+                if row["order_id"] not in orders:
+                    orders.add(row["order_id"])
+                    row["order_first"] = 1
+                buyer = row["buyer_id"]
+                if buyer is not None and buyer not in buyers:
+                    buyers.add(buyer)
+                    row["buyer_first"] = 1
+
+
 def convert_rows(kind: Kind, rows: Iterable[Row], show_id: str, zone: tzinfo,
                  ) -> tuple[list[dict[str, Any]], list[ErrorDetail], int]:
     """Validate canonical rows; (database rows, errors, number of invalid rows)."""
-    _, factory, key = KINDS[kind]
-    convert = factory(show_id, _Moments(zone))
-    good: list[dict[str, Any]] = []
-    errors: list[ErrorDetail] = []
-    invalid = 0
-    seen: dict[tuple, int] = {}
-    for number, row in rows:
-        try:
-            record = convert(row)
-        except _Problem as exc:
-            invalid += 1
-            if len(errors) < MAX_ERRORS:
-                errors.append(ErrorDetail(str(exc), field=exc.field, row=number))
-            continue
-        identity = tuple(record[k] for k in key)
-        if identity in seen:
-            if kind == "comments":  # the same comment twice in one export: one comment
-                continue
-            invalid += 1
-            if len(errors) < MAX_ERRORS:
-                what = "order line" if kind == "orders" else "minute"
-                errors.append(ErrorDetail(f"the same {what} as row {seen[identity]}",
-                                          field=key[1], row=number))
-            continue
-        seen[identity] = number
-        good.append(record)
-    return good, errors, invalid
+    validator = _Validator(kind, show_id, zone)
+    good = validator.check(rows)
+    return good, validator.errors, validator.invalid
 
 
 @dataclass(slots=True)
-class Prepared:
-    """A file read and validated, ready to write: its report, column names and value tuples."""
+class Batch:
+    """Valid rows of one file, ready to write: column names and value tuples."""
 
-    report: ImportReport
+    index: int  # which file
     names: list[str]
     rows: list[tuple[Any, ...]]
+    sqlite_times: bool = False  # times already as SQLite's text
 
 
-def prepare(show_id: str, zone_name: str, kind: Kind, path: Path, *, profile: str = "canonical",
-            tz: str | None = None, skip_invalid: bool = False, dry_run: bool = False) -> Prepared:
-    """Read and validate one file (no database): ImportRejected if rows are bad."""
+TIMES = {"orders": ("created_at", "paid_at"), "metrics": (), "comments": ("at",)}
+
+
+def _bind_times(rows: list[dict[str, Any]], names: tuple[str, ...], done: dict[datetime, str],
+                ) -> None:
+    """Times as SQLite stores them; an export repeats its seconds, so each is formatted once."""
+    for row in rows:
+        for name in names:
+            moment = row[name]
+            if moment is not None:
+                text = done.get(moment)
+                if text is None:
+                    text = done[moment] = store.utc_text(moment)
+                row[name] = text
+
+
+@dataclass(slots=True)
+class Done:
+    index: int
+    report: ImportReport
+
+
+def validate(show_id: str, zone_name: str, kind: Kind, path: Path, *, index: int = 0,
+             profile: str = "canonical", tz: str | None = None, skip_invalid: bool = False,
+             dry_run: bool = False, batch_rows: int = BATCH_ROWS,
+             sqlite_times: bool = False) -> Iterator[Batch | Done]:
+    """Read and validate one file (no database), yielding its valid rows a batch at a time
+    and then its report; ImportRejected at the end if rows were bad (after the whole file was
+    checked, so every error is reported). Once a row is bad, no further batches are yielded:
+    unless ``skip_invalid``, what was yielded will be rolled back. ``sqlite_times``: give times
+    as the text SQLite stores."""
     chosen = get_profile(profile)
     zone = zone_of(tz or zone_name)
+    name = Path(path).name
     collecting = gc.isenabled()
     gc.disable()  # a million rows are a million containers: cyclic GC passes would dominate
     try:
         table = read_table(Path(path))
-        rows = getattr(chosen, kind)(table, Path(path).name)
+        rows = getattr(chosen, kind)(table, name)
         del table
-        good, errors, invalid = convert_rows(kind, rows, show_id, zone)
-        report = ImportReport(kind, Path(path).name, rows=len(rows), imported=len(good),
-                              invalid=invalid, errors=errors, dry_run=dry_run)
-        if errors and not skip_invalid:
-            more = f" (first {len(errors)} shown)" if invalid > len(errors) else ""
-            raise ImportRejected(f"{report.file}: {invalid:,} invalid row(s){more}; nothing was "
-                                 "imported", details=errors)
         if not rows:
-            raise ValidationFailed(f"{report.file}: no {kind} rows in the file")
-        del rows
-        if kind == "orders":
-            _flag_firsts(good)  # right for a first import; write() recounts when merging
-        names = list(good[0]) if good else []
-        return Prepared(report, names, [tuple(row.values()) for row in good])
+            raise ValidationFailed(f"{name}: no {kind} rows in the file")
+        validator = _Validator(kind, show_id, zone)
+        imported = 0
+        times_text: dict[datetime, str] = {}
+        for start in range(0, len(rows), batch_rows):
+            good = validator.check(rows[start:start + batch_rows])
+            imported += len(good)
+            if good and not dry_run and (skip_invalid or not validator.errors):
+                if sqlite_times:  # here, in parallel, rather than in the writing process
+                    _bind_times(good, TIMES[kind], times_text)
+                yield Batch(index, list(good[0]), [tuple(row.values()) for row in good],
+                            sqlite_times)
+        report = ImportReport(kind, name, rows=len(rows), imported=imported,
+                              invalid=validator.invalid, errors=validator.errors, dry_run=dry_run)
+        if validator.errors and not skip_invalid:
+            more = f" (first {len(validator.errors)} shown)" if validator.invalid > len(
+                validator.errors) else ""
+            raise ImportRejected(f"{name}: {validator.invalid:,} invalid row(s){more}; nothing was "
+                                 "imported", details=validator.errors)
+        yield Done(index, report)
     finally:
         if collecting:
             gc.enable()
 
 
-def write(session: Session, show_id: str, prepared: Prepared) -> ImportReport:
-    """Upsert prepared rows; after orders, refresh the first-line flags and the rollup."""
-    report = prepared.report
-    if report.dry_run:
+class _Writer:
+    """Writes one file's batches as they come; after orders, the first-line flags and rollup."""
+
+    def __init__(self, session: Session, show_id: str, kind: Kind) -> None:
+        self.session, self.show_id, self.kind = session, show_id, kind
+        self.model, _, self.key = KINDS[kind]
+        self.merging: bool | None = None  # decided before the first batch is written
+
+    def write(self, batch: Batch) -> None:
+        if self.merging is None:
+            self.merging = _has_rows(self.session, self.model, self.show_id)
+        store.upsert(self.session, self.model.__table__, batch.names, batch.rows, self.key,
+                     fresh=not self.merging, sqlite_times=batch.sqlite_times)
+
+    def finish(self, report: ImportReport) -> ImportReport:
+        if self.kind == "orders" and self.merging is not None:
+            if self.merging:  # earlier lines exist: which line is an order's first is the table's call
+                mark_firsts(self.session, self.show_id)
+            rebuild_rollup(self.session, self.show_id)
         return report
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        model, _, key = KINDS[report.kind]
-        merging = _has_rows(session, model, show_id)
-        store.upsert(session, model.__table__, prepared.names, prepared.rows, key,
-                     fresh=not merging)
-        if report.kind == "orders":
-            if merging:  # earlier lines exist: which line is an order's first is the table's call
-                mark_firsts(session, show_id)
-            rebuild_rollup(session, show_id)
-    finally:
-        if collecting:
-            gc.enable()
-    return report
 
 
-def import_file(session: Session, show_id: str, zone_name: str, kind: Kind, path: Path, *,
-                profile: str = "canonical", tz: str | None = None, skip_invalid: bool = False,
-                dry_run: bool = False) -> ImportReport:
+def import_file(session: Session, show_id: str, zone_name: str, kind: Kind, path: Path,
+                **options: Any) -> ImportReport:
     """Read, validate and (unless ``dry_run``) write one file; ImportRejected if rows are bad."""
-    return write(session, show_id, prepare(show_id, zone_name, kind, path, profile=profile, tz=tz,
-                                           skip_invalid=skip_invalid, dry_run=dry_run))
+    return import_files(session, show_id, zone_name, [(kind, path)], **options)[0]
 
 
 def import_files(session: Session, show_id: str, zone_name: str,
                  files: list[tuple[Kind, Path]], **options: Any) -> list[ImportReport]:
-    """Several files: validated side by side in worker processes (a core each) and written, in
-    the caller's transaction, as each is ready — so one bad file still leaves nothing behind."""
-    big = sum(Path(p).stat().st_size for _, p in files if Path(p).is_file()) > PARALLEL_BYTES
-    workers = min(len(files), os.cpu_count() or 1)
-    if len(files) < 2 or workers < 2 or not big:
-        return [write(session, show_id, prepare(show_id, zone_name, kind, path, **options))
-                for kind, path in files]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """Import several files in the caller's transaction, so one bad file leaves nothing behind.
 
-    # forkserver: a clean process to fork from, safe even when the caller runs threads
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+    Big files are validated in worker processes, one each, while this process writes the
+    batches they send as they arrive: reading, checking and writing overlap, within a file as
+    well as across files. Small files are done here, batch by batch."""
+    writers = [_Writer(session, show_id, kind) for kind, _ in files]
+    sqlite = session.connection().dialect.name == "sqlite"
+    options = {"batch_rows": BATCH_ROWS, "sqlite_times": sqlite, **options}
     reports: dict[int, ImportReport] = {}
-    with ProcessPoolExecutor(max_workers=workers,
-                             mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {pool.submit(prepare, show_id, zone_name, kind, Path(path), **options): index
-                   for index, (kind, path) in enumerate(files)}
-        for future in as_completed(futures):
-            # the database takes one file while the other core still validates the next
-            reports[futures[future]] = write(session, show_id, future.result())
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        big = [index for index, (_, path) in enumerate(files)
+               if Path(path).is_file() and Path(path).stat().st_size > PARALLEL_BYTES]
+        if (os.cpu_count() or 1) < 2:
+            big = []
+        with _Workers(show_id, zone_name, files, big, options) as workers:
+            for index, (kind, path) in enumerate(files):
+                if index not in big:
+                    for item in validate(show_id, zone_name, kind, Path(path), index=index,
+                                         **options):
+                        _take(item, writers, reports)
+            for item in workers.results():
+                _take(item, writers, reports)
+    finally:
+        if collecting:
+            gc.enable()
     return [reports[index] for index in range(len(files))]
+
+
+def _take(item: Batch | Done, writers: list[_Writer], reports: dict[int, ImportReport]) -> None:
+    if isinstance(item, Batch):
+        writers[item.index].write(item)
+    else:
+        reports[item.index] = writers[item.index].finish(item.report)
+
+
+class _Workers:
+    """One process per big file running ``validate`` and sending what it yields over a queue."""
+
+    def __init__(self, show_id: str, zone_name: str, files: list[tuple[Kind, Path]],
+                 chosen: list[int], options: dict[str, Any]) -> None:
+        self.jobs = [(show_id, zone_name, files[i][0], Path(files[i][1]), i, options)
+                     for i in chosen]
+        self.processes: list[Any] = []
+
+    def __enter__(self) -> _Workers:
+        if not self.jobs:
+            return self
+        import multiprocessing
+
+        # forkserver: a clean process to fork from, safe even when the caller runs threads
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+        context = multiprocessing.get_context(method)
+        self.queue = context.Queue(maxsize=QUEUE_BATCHES)  # bounds memory if the writer lags
+        for job in self.jobs:
+            process = context.Process(target=_work, args=(self.queue, *job), daemon=True)
+            process.start()
+            self.processes.append(process)
+        return self
+
+    def results(self) -> Iterator[Batch | Done]:
+        import queue as queues
+
+        pending = len(self.processes)
+        while pending:
+            try:
+                tag, payload = self.queue.get(timeout=5)
+            except queues.Empty:
+                dead = [p for p in self.processes if p.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"an import worker stopped (exit code {dead[0].exitcode})"
+                                       "; nothing was imported") from None
+                continue
+            if tag == "failed":
+                raise payload
+            if isinstance(payload, Done):
+                pending -= 1
+            yield payload
+
+    def __exit__(self, *exc_info: object) -> None:
+        for process in self.processes:
+            if process.is_alive():  # we stopped early (a bad file, a database error)
+                process.terminate()
+            process.join(timeout=10)
+        if self.processes:
+            self.queue.close()
+            self.queue.cancel_join_thread()
+
+
+def _work(queue: Any, show_id: str, zone_name: str, kind: Kind, path: Path, index: int,
+          options: dict[str, Any]) -> None:
+    try:
+        for item in validate(show_id, zone_name, kind, path, index=index, **options):
+            queue.put(("item", item))
+    except Exception as exc:  # handed to the parent, which raises it
+        try:
+            pickle.dumps(exc)
+        except Exception:  # an exception that cannot cross processes: its message can
+            exc = RuntimeError(f"{path.name}: {type(exc).__name__}: {exc}")
+        queue.put(("failed", exc))
 
 
 def rebuild_rollup(session: Session, show_id: str) -> None:
@@ -372,22 +525,6 @@ def _has_rows(session: Session, model: Any, show_id: str) -> bool:
 
     return session.scalar(select(literal(1)).where(model.show_id == show_id).limit(1)) \
         is not None
-
-
-def _flag_firsts(rows: list[dict[str, Any]]) -> None:
-    """The first paid line of each order and each buyer, in file order (as ids will be)."""
-    paid = frozenset(PAID_STATUSES)
-    orders: set[str] = set()
-    buyers: set[str] = set()
-    for row in rows:
-        if row["status"] in paid:
-            if row["order_id"] not in orders:
-                orders.add(row["order_id"])
-                row["order_first"] = 1
-            buyer = row["buyer_id"]
-            if buyer is not None and buyer not in buyers:
-                buyers.add(buyer)
-                row["buyer_first"] = 1
 
 
 def mark_firsts(session: Session, show_id: str) -> None:

@@ -22,17 +22,19 @@ CHUNK = 5000
 
 
 def upsert(session: Session, table: Table, names: Sequence[str],
-           rows: Sequence[Sequence[Any]], key: Sequence[str], *, fresh: bool = False) -> None:
+           rows: Sequence[Sequence[Any]], key: Sequence[str], *, fresh: bool = False,
+           sqlite_times: bool = False) -> None:
     """Insert ``rows``, updating those whose ``key`` exists; ``fresh`` promises none does (the
     rows' keys are distinct and the table holds none of them), which lets PostgreSQL COPY
-    straight into the table."""
+    straight into the table. ``sqlite_times``: the rows' times are already SQLite's text
+    (``utc_text``), made where it was cheaper (an import's worker process)."""
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
         _copy_upsert(session, table, names, rows, key, fresh=fresh)
     elif connection.dialect.name == "sqlite":
-        _sqlite_upsert(session, table, names, rows, key)
+        _sqlite_upsert(session, table, names, rows, key, sqlite_times=sqlite_times)
     else:
         from sqlalchemy.dialects.postgresql import insert
 
@@ -53,24 +55,30 @@ def upsert_dicts(session: Session, table: Table, rows: Sequence[dict[str, Any]],
 
 
 def _processors(table: Table, names: Sequence[str], dialect: Any, *, fast_times: bool,
-                ) -> list[tuple[int, Any]]:
+                skip_times: bool = False) -> list[tuple[int, Any]]:
     found = []
     for index, name in enumerate(names):
         column_type = table.c[name].type
         process = column_type.bind_processor(dialect)
         if process is None:
             continue
-        found.append((index, _utc_text if fast_times and isinstance(column_type, UTCDateTime)
-                      else process))
+        if isinstance(column_type, UTCDateTime):
+            if skip_times:
+                continue
+            if fast_times:
+                process = utc_text
+        found.append((index, process))
     return found
 
 
 def _sqlite_upsert(session: Session, table: Table, names: Sequence[str],
-                   rows: Sequence[Sequence[Any]], key: Sequence[str]) -> None:
+                   rows: Sequence[Sequence[Any]], key: Sequence[str], *,
+                   sqlite_times: bool = False) -> None:
     """One prepared statement through sqlite3's executemany; values go through each column
     type's own bind processing (times exactly as the ORM stores them, by a faster route)."""
     connection = session.connection()
-    processors = _processors(table, names, connection.dialect, fast_times=True)
+    processors = _processors(table, names, connection.dialect, fast_times=True,
+                             skip_times=sqlite_times)
     updates = ", ".join(f'"{n}" = excluded."{n}"' for n in names if n not in key)
     action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
     columns = ", ".join(f'"{n}"' for n in names)
@@ -78,10 +86,7 @@ def _sqlite_upsert(session: Session, table: Table, names: Sequence[str],
     conflict = ", ".join(f'"{k}"' for k in key)
     sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks}) ON CONFLICT ({conflict}) {action}'
 
-    def values():
-        if not processors:
-            yield from rows
-            return
+    def bound():
         for row in rows:
             record = list(row)
             for index, process in processors:
@@ -90,14 +95,14 @@ def _sqlite_upsert(session: Session, table: Table, names: Sequence[str],
 
     cursor = connection.connection.driver_connection.cursor()
     try:
-        if len(rows) > 50_000:  # index pages of a million-row table stay in memory (256 MiB)
+        if len(rows) >= 10_000:  # a big import: its index pages stay in memory (up to 256 MiB)
             cursor.execute("PRAGMA cache_size = -262144")
-        cursor.executemany(sql, values())
+        cursor.executemany(sql, bound() if processors else rows)
     finally:
         cursor.close()
 
 
-def _utc_text(value: datetime | None) -> str | None:
+def utc_text(value: datetime | None) -> str | None:
     """What SQLAlchemy's SQLite DateTime stores for a UTCDateTime, ten times faster."""
     if value is None:
         return None

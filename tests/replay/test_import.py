@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.replay.conftest import COMMENTS, METRICS, ORDER_HEADER, ORDERS
 
 
@@ -120,19 +122,54 @@ def test_douyin_profile_reads_chinese_headers(run_cli, show, write, summary):
         ("1359.00", "200.00", 2, 2)
 
 
-def test_several_files_validated_in_worker_processes(run_cli, show, write, summary, monkeypatch):
-    """Large imports validate each file in its own process; the answer and the errors are the same."""
+@pytest.mark.parametrize("workers", [False, True], ids=["in-process", "worker-processes"])
+def test_batches_give_the_same_answer_and_a_late_bad_row_undoes_them(
+        run_cli, show, write, summary, monkeypatch, workers):
+    """Files are validated and written a batch at a time (big ones in worker processes, one
+    each): the figures are the same as in one go, and a bad row after batches were already
+    written still leaves nothing behind."""
     from studio.replay import importer
 
-    monkeypatch.setattr(importer, "PARALLEL_BYTES", 0)
-    monkeypatch.setattr(importer.os, "cpu_count", lambda: 2)
-    bad = run_cli("replay", "import", show, "--orders", str(write("orders.csv", ORDERS)),
-                  "--metrics", str(write("metrics.csv", METRICS.replace("300,220", "lots,220"))))
-    assert bad.exit_code == 1 and "row 3, column online_viewers" in bad.stderr
+    monkeypatch.setattr(importer, "BATCH_ROWS", 2)  # 7 order lines: 4 batches
+    if workers:
+        monkeypatch.setattr(importer, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(importer.os, "cpu_count", lambda: 2)
+    late_bad = ORDERS.replace("A6,2026-12-10 20:02:40", "A6,tonight")  # line 8, the last batch
+    bad = run_cli("replay", "import", show, "--orders", str(write("orders.csv", late_bad)),
+                  "--comments", str(write("comments.csv", COMMENTS)))
+    assert bad.exit_code == 1 and "row 8, column created_at" in bad.stderr
     assert summary(show)["orders"] == 0
+    skipped = run_cli("replay", "import", show, "--orders", str(write("orders.csv", late_bad)),
+                      "--skip-invalid")
+    assert "imported 6 orders rows of 7, 1 invalid skipped" in skipped.stdout
+    assert summary(show)["orders"] == 3  # A1, A2, A3 paid; A4 cancelled, A5 pending, A6 bad
+    bad_metrics = run_cli("replay", "import", show, "--orders", str(write("orders.csv", ORDERS)),
+                          "--metrics", str(write("metrics.csv",
+                                                 METRICS.replace("300,220", "lots,220"))))
+    assert bad_metrics.exit_code == 1 and "row 3, column online_viewers" in bad_metrics.stderr
+    assert summary(show)["orders"] == 3  # as before the failed import
     good = run_cli("replay", "import", show, "--orders", str(write("orders.csv", ORDERS)),
                    "--metrics", str(write("metrics.csv", METRICS)),
                    "--comments", str(write("comments.csv", COMMENTS)))
     assert good.exit_code == 0, good.stderr
+    assert "orders.csv: imported 7 orders rows of 7" in good.stdout
     figures = summary(show)
-    assert (figures["gmv"], figures["orders"], figures["peak_online"]) == ("667.90", 4, 300)
+    # orders and buyers are counted by first-line flags set across batches: A1's two lines
+    # fall in one batch, u1's third line (A3) in the next
+    assert (figures["gmv"], figures["orders"], figures["buyers"], figures["peak_online"]) == \
+        ("667.90", 4, 3, 300)
+    again = run_cli("replay", "import", show, "--orders", str(write("orders.csv", ORDERS)))
+    assert again.exit_code == 0 and summary(show) == figures
+
+
+def test_a_workers_failure_reaches_the_command_whole(run_cli, show, write, summary, monkeypatch):
+    from studio.replay import importer
+
+    monkeypatch.setattr(importer, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(importer.os, "cpu_count", lambda: 2)
+    # the worker process meets the bad option; its error crosses back as the user would read it
+    result = run_cli("replay", "import", show, "--orders", str(write("orders.csv", ORDERS)),
+                     "--tz", "Mars/Olympus")
+    assert result.exit_code == 1
+    assert "--tz: unknown time zone 'Mars/Olympus'" in result.stderr
+    assert summary(show)["orders"] == 0
