@@ -37,8 +37,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = make_session_factory(engine)
         app.state.live_secret = server_secret(settings)
         app.state.ingest_limits = {}
+        # with Redis configured, live events fan out to the other workers through it
         app.state.live = HubRegistry(app.state.session_factory, live_service.load_show,
-                                     live_service.load_cards)
+                                     live_service.load_cards, redis_url=settings.redis_url,
+                                     database_url=settings.resolved_database_url)
+        await app.state.live.start()
         try:
             yield
         finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.cells import cell_len
@@ -13,6 +13,7 @@ from studio import __version__
 from studio.catalog.cli import app as catalog_app
 from studio.cli_support import StudioGroup, console, print_error, session_factory
 from studio.config import get_settings
+from studio.errors import ValidationFailed
 from studio.live_console.cli import app as live_app
 from studio.live_console.cli import simulate_command
 from studio.replay.cli import app as replay_app
@@ -107,6 +108,9 @@ def init(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes; more than one "
+                                         "needs STUDIO_REDIS_URL (live events fan out through "
+                                         "Redis)")] = 1,
 ) -> None:
     """Run the web server (pages, JSON API, docs) until stopped with Ctrl-C."""
     import uvicorn
@@ -114,6 +118,9 @@ def serve(
     from studio.app import create_app
 
     settings = get_settings()
+    if workers > 1 and not settings.redis_url:
+        raise ValidationFailed("--workers: more than one worker needs STUDIO_REDIS_URL, so that "
+                               "live events reach clients on every worker (see docs/deploy.md)")
     factory = session_factory()  # refuses an unmigrated database with a clear message first
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
@@ -142,11 +149,19 @@ def serve(
     if plan_ids:
         console.print(f"  every overlay and token: studio live urls {plan_ids[0]} --base {base}",
                       markup=False, highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                ws_max_size=1024 * 1024, ws_ping_interval=20, ws_ping_timeout=20,
-                # frames are ~1 KB: compressing each once per subscriber cost more than it saved
-                # (p99 110 ms → 42 ms for 500 subscribers, docs/benchmarks.md)
-                ws_per_message_deflate=False)
+    if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
+        console.print("note: several workers share one SQLite file; PostgreSQL is the tested "
+                      "choice for that (docs/deploy.md)", markup=False)
+    options: dict[str, Any] = dict(
+        host=host, port=port, log_level="info", ws_max_size=1024 * 1024, ws_ping_interval=20,
+        ws_ping_timeout=20,
+        # frames are ~1 KB: compressing each once per subscriber cost more than it saved
+        # (p99 110 ms → 42 ms for 500 subscribers, docs/benchmarks.md)
+        ws_per_message_deflate=False)
+    if workers > 1:  # each worker process builds its app from the same environment
+        uvicorn.run("studio.app:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
 
 
 @app.command()

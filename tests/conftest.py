@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -157,16 +158,15 @@ def redis_url() -> str:
     return url
 
 
-@pytest.fixture
-def live_server(settings) -> Iterator[str]:
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` with a real uvicorn on a free loopback port, in a thread; yields its URL."""
     import uvicorn
-
-    from studio.app import create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             ws="websockets-sansio", ws_per_message_deflate=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -176,9 +176,19 @@ def live_server(settings) -> Iterator[str]:
         if time.monotonic() > deadline:
             pytest.fail("the test server did not start within 20 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(settings) -> Iterator[str]:
+    from studio.app import create_app
+
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,6 +9,12 @@ between its snapshot and the stream.
 
 Fan-out never waits on a slow client: each subscriber has a bounded queue; when it overflows
 the queue is emptied and the client gets a fresh snapshot instead of a backlog.
+
+Several workers (``studio serve --workers N``, or several hosts) each keep a hub per show. The
+log's ``(show_id, seq)`` unique constraint decides which worker's write takes the next number:
+the loser reads what it missed, decides again on the newer state and retries (``SeqTaken``).
+Events reach the other workers through the bus (studio/live_console/bus.py); a worker that
+misses a message reads the log.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from studio.live_console import commands as command_rules
@@ -40,6 +47,15 @@ COMMAND_MEMORY = 20_000
 FLUSH_SECONDS = 0.05  # comment batches: at most 20 frames a second per show
 MAX_BATCH = 2000
 PLAN_CHECK_SECONDS = 2.0
+COMMIT_ATTEMPTS = 8  # tries when other workers keep taking the next seq first
+WATCH_SECONDS = 1.0  # with other workers: how often the log is checked for missed events
+
+
+class SeqTaken(Exception):
+    """Another worker wrote the next seq first; the hub has caught up and the caller retries."""
+
+
+LoggedRow = tuple[int, datetime, str, dict[str, Any], str | None]  # seq, at, type, data, command
 
 
 def now() -> datetime:
@@ -136,9 +152,10 @@ class ShowHub:
 
     def __init__(self, show_id: str, factory: sessionmaker[Session],
                  loader: Callable[[Session, str], tuple[dict[str, Any], list[dict[str, Any]]]],
-                 card_loader: Callable[[Session, list[str], str], dict[str, dict[str, Any]]]
-                 ) -> None:
+                 card_loader: Callable[[Session, list[str], str], dict[str, dict[str, Any]]],
+                 bus: Any | None = None) -> None:
         self.show_id = show_id
+        self.bus = bus  # set when other workers serve this show too
         self.factory = factory
         self._loader = loader
         self._card_loader = card_loader
@@ -163,6 +180,8 @@ class ShowHub:
         await asyncio.to_thread(self._load)
         self._tasks = [asyncio.create_task(self._flusher(), name=f"flush:{self.show_id}"),
                        asyncio.create_task(self._timer(), name=f"timer:{self.show_id}")]
+        if self.bus is not None:
+            self._tasks.append(asyncio.create_task(self._watch(), name=f"watch:{self.show_id}"))
 
     def _load(self) -> None:
         with self.factory() as session:
@@ -174,17 +193,82 @@ class ShowHub:
             self.plan_version = None if plan is None else plan.current_version
             codes = sorted({c for s in slots for c in s.get("skus", [])})
             self.cards.update(self._card_loader(session, codes, self.show_id))
-            rows = session.execute(
-                select(LiveEvent.seq, LiveEvent.at, LiveEvent.type, LiveEvent.data,
-                       LiveEvent.command_id)
-                .where(LiveEvent.show_id == self.show_id).order_by(LiveEvent.seq))
-            for seq, at, event_type, data, command_id in rows:
-                changed = self.state.apply(event_type, data, at)
-                self.state.seq = seq
-                self.ring.append(self._frame(seq, at, event_type, data, changed))
-                if command_id:
-                    self._remember(Outcome(command_id, seq=seq))
+            rows = self._read_after(0, session)
+            for row in rows:
+                self._apply_row(row, broadcast=False)
         log.info("show %s: replayed %d events", self.show_id, self.state.seq)
+
+    def _read_after(self, seq: int, session: Session | None = None) -> list[LoggedRow]:
+        """The logged events after ``seq``, in order."""
+        query = (select(LiveEvent.seq, LiveEvent.at, LiveEvent.type, LiveEvent.data,
+                        LiveEvent.command_id)
+                 .where(LiveEvent.show_id == self.show_id, LiveEvent.seq > seq)
+                 .order_by(LiveEvent.seq))
+        if session is not None:
+            return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+        with self.factory() as own:
+            return [tuple(row) for row in own.execute(query)]  # type: ignore[misc]
+
+    def _apply_row(self, row: LoggedRow, *, broadcast: bool = True) -> None:
+        seq, at, event_type, data, command_id = row
+        changed = self.state.apply(event_type, data, at)
+        self.state.seq = seq
+        frame = self._frame(seq, at, event_type, data, changed)
+        self.ring.append(frame)
+        if broadcast:
+            self._broadcast(frame)
+        if command_id:
+            self._remember(Outcome(command_id, seq=seq))
+
+    async def _apply_logged(self, rows: list[LoggedRow]) -> None:
+        """Apply events another worker wrote (caller holds the lock), in seq order."""
+        for row in rows:
+            if row[0] != self.state.seq + 1:
+                continue  # already applied, or not next: _catch_up reads the log instead
+            if row[2] == "plan.updated" and row[3].get("version") != self.plan_version:
+                slots, cards = await asyncio.to_thread(self._load_plan)
+                self.plan_version = row[3].get("version")
+                self.state.slots = slots
+                self.cards = cards
+            self._apply_row(row)
+        self._timer_wake.set()
+
+    async def _catch_up(self) -> int:
+        """Read and apply what the log holds beyond our seq (caller holds the lock)."""
+        rows = await asyncio.to_thread(self._read_after, self.state.seq)
+        await self._apply_logged(rows)
+        return len(rows)
+
+    async def receive(self, events: list[dict[str, Any]]) -> None:
+        """Events from another worker, through the bus."""
+        async with self.lock:
+            fresh = [e for e in events if int(e["seq"]) > self.state.seq]
+            if not fresh:
+                return
+            if int(fresh[0]["seq"]) != self.state.seq + 1:  # a message went missing
+                await self._catch_up()
+                return
+            await self._apply_logged([(int(e["seq"]), datetime.fromisoformat(e["at"]), e["type"],
+                                       e["data"], e.get("command_id")) for e in fresh])
+
+    async def _watch(self) -> None:
+        """With other workers: look at the log every second, in case a bus message was lost."""
+        from sqlalchemy import func
+
+        def latest() -> int:
+            with self.factory() as session:
+                return session.scalar(select(func.max(LiveEvent.seq))
+                                      .where(LiveEvent.show_id == self.show_id)) or 0
+
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                if await asyncio.to_thread(latest) > self.state.seq:
+                    async with self.lock:
+                        await self._catch_up()
+            except Exception as exc:  # the database is away: try again next round
+                log.warning("show %s: could not read the log (%s)", self.show_id,
+                            type(exc).__name__)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -206,6 +290,9 @@ class ShowHub:
         """Register a subscriber and queue what it needs first: a snapshot, or the missed events."""
         subscriber = Subscriber(role)
         async with self.lock:
+            if self.bus is not None:  # a client may come from a worker that is further on
+                with contextlib.suppress(Exception):
+                    await self._catch_up()
             missed = self._missed(last_seq)
             if missed is None:
                 subscriber.offer(encode(self.snapshot_message(role)), self)
@@ -263,15 +350,21 @@ class ShowHub:
                 if after_write is not None:
                     after_write(session)
 
-        await asyncio.to_thread(write)
+        try:
+            await asyncio.to_thread(write)
+        except IntegrityError:
+            # another worker took this seq: catch up, and the caller decides again
+            if self.bus is not None and await self._catch_up():
+                raise SeqTaken from None
+            raise
         for row in rows:
-            changed = self.state.apply(row.type, row.data, at)
-            self.state.seq = row.seq
-            frame = self._frame(row.seq, at, row.type, row.data, changed)
-            self.ring.append(frame)
-            self._broadcast(frame)
+            self._apply_row((row.seq, at, row.type, row.data, None))
         self.events_written += len(rows)
         self._timer_wake.set()
+        if self.bus is not None:
+            self.bus.publish(self.show_id, [
+                {"seq": row.seq, "at": at.isoformat(), "type": row.type, "data": row.data,
+                 "command_id": command_id} for row in rows])
         return self.state.seq
 
     def _remember(self, outcome: Outcome) -> None:
@@ -286,28 +379,33 @@ class ShowHub:
         if name.startswith(("runsheet.", "card.")):
             await self._refresh_plan()
         await self._prefetch_cards(args)
-        async with self.lock:
-            known = self.outcomes.get(command_id)
-            if known is not None:
-                return known
-            at = now()
-            try:
-                events = command_rules.decide(self.state, name, args, role, at, self._card)
-            except Rejected as exc:
-                outcome = Outcome(command_id, code=exc.code, reason=exc.reason)
+        for _attempt in range(COMMIT_ATTEMPTS):
+            async with self.lock:
+                known = self.outcomes.get(command_id)
+                if known is not None:
+                    return known
+                at = now()
+                try:
+                    events = command_rules.decide(self.state, name, args, role, at, self._card)
+                except Rejected as exc:
+                    outcome = Outcome(command_id, code=exc.code, reason=exc.reason)
+                    self._remember(outcome)
+                    return outcome
+                after = self._status_writer(events)
+                try:
+                    seq = await self._commit(events, command_id=command_id, role=role, at=at,
+                                             after_write=after)
+                except SeqTaken:
+                    continue  # decided again on the state another worker moved on
+                except Exception as exc:  # the database refused: nothing was applied or sent
+                    log.exception("show %s: command %s not written", self.show_id, name)
+                    return Outcome(command_id, code="storage",
+                                   reason=f"not saved, try again: {type(exc).__name__}")
+                outcome = Outcome(command_id, seq=seq)
                 self._remember(outcome)
                 return outcome
-            after = self._status_writer(events)
-            try:
-                seq = await self._commit(events, command_id=command_id, role=role, at=at,
-                                         after_write=after)
-            except Exception as exc:  # the database refused: nothing was applied or sent
-                log.exception("show %s: command %s not written", self.show_id, name)
-                return Outcome(command_id, code="storage",
-                               reason=f"not saved, try again: {type(exc).__name__}")
-            outcome = Outcome(command_id, seq=seq)
-            self._remember(outcome)
-            return outcome
+        return Outcome(command_id, code="busy",
+                       reason="other workers kept writing first; send the command again")
 
     def _status_writer(self, events: list[Event]) -> Callable[[Session], None] | None:
         """Keep the show registry's status in step with the log, in the same transaction."""
@@ -343,22 +441,33 @@ class ShowHub:
         if current == self.plan_version:
             return
 
-        def load() -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-            with self.factory() as session:
-                slots = self._loader(session, self.show_id)[1]
-                codes = sorted({c for s in slots for c in s.get("skus", [])})
-                return slots, self._card_loader(session, codes, self.show_id)
+        slots, cards = await asyncio.to_thread(self._load_plan)
+        for _attempt in range(COMMIT_ATTEMPTS):
+            async with self.lock:
+                if current == self.plan_version:
+                    return
+                previous = (self.plan_version, self.state.slots, self.cards)
+                self.plan_version = current
+                self.state.slots = slots
+                self.cards = cards  # the new plan's offers may change final prices
+                # logged like any event, so every screen re-points its run sheet in seq order
+                try:
+                    await self._commit([("plan.updated", {"version": current})], command_id=None,
+                                       role="server", at=now())
+                    return
+                except SeqTaken:
+                    if self.plan_version == current:
+                        return  # caught up past another worker's plan.updated
+                    self.plan_version, self.state.slots, self.cards = previous
+                except Exception:
+                    self.plan_version, self.state.slots, self.cards = previous
+                    raise
 
-        slots, cards = await asyncio.to_thread(load)
-        async with self.lock:
-            if current == self.plan_version:
-                return
-            self.plan_version = current
-            self.state.slots = slots
-            self.cards = cards  # the new plan's offers may change final prices
-            # logged like any event, so every screen re-points its run sheet in seq order
-            await self._commit([("plan.updated", {"version": current})], command_id=None,
-                               role="server", at=now())
+    def _load_plan(self) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        with self.factory() as session:
+            slots = self._loader(session, self.show_id)[1]
+            codes = sorted({c for s in slots for c in s.get("skus", [])})
+            return slots, self._card_loader(session, codes, self.show_id)
 
     def _card(self, sku: str) -> dict[str, Any] | None:
         card = self.cards.get(sku)
@@ -391,17 +500,24 @@ class ShowHub:
             await self.run_due()
 
     async def run_due(self) -> int | None:
-        """Emit the events whose time has come (coupon ends, sold out, giveaway draws)."""
-        async with self.lock:
-            at = now()
-            events = command_rules.due_events(self.state, at)
-            if not events:
-                return None
-            try:
-                return await self._commit(events, command_id=None, role="server", at=at)
-            except Exception:
-                log.exception("show %s: timer events not written", self.show_id)
-                return None
+        """Emit the events whose time has come (coupon ends, sold out, giveaway draws).
+
+        Every worker's timer fires; the first to write wins and the others, caught up, find
+        nothing left to do."""
+        for _attempt in range(COMMIT_ATTEMPTS):
+            async with self.lock:
+                at = now()
+                events = command_rules.due_events(self.state, at)
+                if not events:
+                    return None
+                try:
+                    return await self._commit(events, command_id=None, role="server", at=at)
+                except SeqTaken:
+                    continue
+                except Exception:
+                    log.exception("show %s: timer events not written", self.show_id)
+                    return None
+        return None
 
     # ---- comment ingest ---------------------------------------------------------------------------
 
@@ -423,42 +539,34 @@ class ShowHub:
         batch, self.pending = self.pending, []
         if not batch:
             return
-        async with self.lock:
-            at = now()
-            moderation, muted = self.state.moderation_rules(), self.state.muted()
-            seen = self.state.seen_ids
-            items: list[dict[str, Any]] = []
-            results: list[dict[str, Any]] = []
-            batch_ids: set[str] = set()
-            for pending in batch:
-                accepted = duplicates = hidden = 0
-                for message in pending.messages:
-                    key = f"{message.platform}:{message.message_id}"
-                    if key in seen or key in batch_ids:
-                        duplicates += 1
-                        continue
-                    batch_ids.add(key)
-                    record = comment_record(message, at, moderation, muted)
-                    hidden += record["hidden"]
-                    items.append(record)
-                    accepted += 1
-                results.append({"accepted": accepted, "duplicates": duplicates,
-                                "hidden": hidden})
-            seq = self.state.seq
-            error = None
-            if self.state.status == "ended" and items:
-                error = "the show has ended; no more comments are taken"
-                items = []
-            try:
-                for start in range(0, len(items), MAX_BATCH):
-                    seq = await self._commit([("comments", {"items": items[start:start + MAX_BATCH]})],
-                                             command_id=None, role="ingest", at=at)
-                due = command_rules.due_events(self.state, at)
-                if due:
-                    seq = await self._commit(due, command_id=None, role="server", at=at)
-            except Exception as exc:
-                log.exception("show %s: comment batch not written", self.show_id)
-                error = f"not saved, send again: {type(exc).__name__}"
+        written: set[str] = set()  # this flush's comments already in the log (before a retry)
+        error = "other workers kept writing first; send again"
+        results: list[dict[str, Any]] = []
+        seq = self.state.seq
+        for _attempt in range(COMMIT_ATTEMPTS):
+            async with self.lock:
+                at = now()
+                items, results = self._batch_items(batch, at, written)
+                seq, error = self.state.seq, None
+                if self.state.status == "ended" and items:
+                    error = "the show has ended; no more comments are taken"
+                    items = []
+                try:
+                    for start in range(0, len(items), MAX_BATCH):
+                        chunk = items[start:start + MAX_BATCH]
+                        seq = await self._commit([("comments", {"items": chunk})],
+                                                 command_id=None, role="ingest", at=at)
+                        written.update(record["id"] for record in chunk)
+                    due = command_rules.due_events(self.state, at)
+                    if due:
+                        seq = await self._commit(due, command_id=None, role="server", at=at)
+                except SeqTaken:
+                    error = "other workers kept writing first; send again"
+                    continue
+                except Exception as exc:
+                    log.exception("show %s: comment batch not written", self.show_id)
+                    error = f"not saved, send again: {type(exc).__name__}"
+                break
         for pending, result in zip(batch, results, strict=True):
             if pending.future.done():
                 continue
@@ -468,11 +576,40 @@ class ShowHub:
             else:
                 pending.future.set_result({"ok": True, "seq": seq, **result})
 
+    def _batch_items(self, batch: list[_Pending], at: datetime, written: set[str],
+                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The comment records to log and each sender's counts; ``written`` are this flush's
+        own, logged before a retry: counted as accepted, not logged twice."""
+        moderation, muted = self.state.moderation_rules(), self.state.muted()
+        seen = self.state.seen_ids
+        items: list[dict[str, Any]] = []
+        results: list[dict[str, Any]] = []
+        batch_ids: set[str] = set()
+        for pending in batch:
+            accepted = duplicates = hidden = 0
+            for message in pending.messages:
+                key = f"{message.platform}:{message.message_id}"
+                if key in written and key not in batch_ids:
+                    batch_ids.add(key)
+                    accepted += 1
+                    continue
+                if key in seen or key in batch_ids:
+                    duplicates += 1
+                    continue
+                batch_ids.add(key)
+                record = comment_record(message, at, moderation, muted)
+                hidden += record["hidden"]
+                items.append(record)
+                accepted += 1
+            results.append({"accepted": accepted, "duplicates": duplicates, "hidden": hidden})
+        return items, results
+
 
 class HubRegistry:
     """The hubs of this process, started on first use and stopped at shutdown."""
 
-    def __init__(self, factory: sessionmaker[Session], loader, card_loader) -> None:
+    def __init__(self, factory: sessionmaker[Session], loader, card_loader,
+                 redis_url: str | None = None, database_url: str = "") -> None:
         from studio import signals
 
         self.factory = factory
@@ -480,7 +617,31 @@ class HubRegistry:
         self.card_loader = card_loader
         self.hubs: dict[str, ShowHub] = {}
         self._lock = asyncio.Lock()
+        self.bus: Any | None = None
+        if redis_url:
+            from studio.live_console.bus import RedisBus
+
+            self.bus = RedisBus(redis_url, self._received, self._reconnected,
+                                database_url=database_url)
         signals.on_plan_saved(self.plan_saved)
+
+    async def start(self) -> None:
+        if self.bus is not None:
+            await self.bus.start()
+
+    async def _received(self, show_id: str, events: list[dict[str, Any]]) -> None:
+        hub = self.hubs.get(show_id)
+        if hub is not None:  # shows nobody watches here are read from the log when asked for
+            await hub.receive(events)
+
+    async def _reconnected(self) -> None:
+        for hub in list(self.hubs.values()):
+            try:
+                async with hub.lock:
+                    await hub._catch_up()
+            except Exception as exc:  # the database may be away too: the watcher retries
+                log.warning("show %s: catch-up after reconnect failed (%s)", hub.show_id,
+                            type(exc).__name__)
 
     def plan_saved(self, show_id: str) -> None:
         """A plan was saved in this process (before its transaction commits): look again on the
@@ -496,7 +657,7 @@ class HubRegistry:
         async with self._lock:
             hub = self.hubs.get(show_id)
             if hub is None:
-                hub = ShowHub(show_id, self.factory, self.loader, self.card_loader)
+                hub = ShowHub(show_id, self.factory, self.loader, self.card_loader, self.bus)
                 await hub.start()
                 self.hubs[show_id] = hub
         return hub
@@ -508,3 +669,5 @@ class HubRegistry:
         for hub in list(self.hubs.values()):
             await hub.stop()
         self.hubs.clear()
+        if self.bus is not None:
+            await self.bus.stop()

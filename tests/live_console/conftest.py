@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from typing import Any, ClassVar
 
 import pytest
@@ -107,3 +112,28 @@ def client_for_plans(settings):
 
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_studio(env: dict[str, str], port: int, log: Any, *args: str) -> subprocess.Popen:
+    """``studio serve`` in its own process (what kill -9 tests need), once /healthz answers."""
+    import httpx2 as httpx
+
+    # the log is a file, not a pipe: a full pipe would stall the server
+    process = subprocess.Popen(
+        [sys.executable, "-m", "studio", "serve", "--port", str(port), *args],
+        env={**os.environ, **env}, stdout=log, stderr=log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("server did not start; see its log")

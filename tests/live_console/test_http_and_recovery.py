@@ -5,17 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 
 import httpx2 as httpx  # the client the dev extras install (Starlette 1.x uses it)
 import pytest
 
-from tests.live_console.conftest import Client, comment, run
+from tests.live_console.conftest import Client, comment, free_port, run, start_studio
 
 
 def post(server, path, token=None, **kwargs):
@@ -120,33 +115,11 @@ def test_export_writes_the_log_as_json_lines(live_server, show, role_tokens, run
 
 # ---- kill -9 and restart ---------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start(env: dict[str, str], port: int, log) -> subprocess.Popen:
-    # the log is a file, not a pipe: a full pipe would stall the server
-    process = subprocess.Popen(
-        [sys.executable, "-m", "studio", "serve", "--port", str(port)],
-        env={**os.environ, **env}, stdout=log, stderr=log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not start; see its log")
-
-
 def test_kill_9_mid_show_loses_no_acknowledged_event(show, role_tokens, studio_env, tmp_path):
-    port = _free_port()
+    port = free_port()
     server = f"http://127.0.0.1:{port}"
     log = (tmp_path / "server.log").open("ab")
-    process = _start(studio_env, port, log)
+    process = start_studio(studio_env, port, log)
     try:
         async def before_kill():
             operator = await Client.connect(server, show, role_tokens["operator"])
@@ -173,7 +146,7 @@ def test_kill_9_mid_show_loses_no_acknowledged_event(show, role_tokens, studio_e
                                  params={"token": role_tokens["operator"]}).json()
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-        process = _start(studio_env, port, log)
+        process = start_studio(studio_env, port, log)
 
         state_after = httpx.get(f"{server}/api/v1/live/{show}/state",
                                 params={"token": role_tokens["operator"]}).json()
