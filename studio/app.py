@@ -97,6 +97,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the process answers."""
         return {"status": "ok", "version": __version__}
 
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "not ready"}})
+    async def ready(request: Request) -> JSONResponse:
+        """Readiness: the database answers and, when configured, the Redis fan-out is up."""
+        import asyncio
+
+        from sqlalchemy import text
+
+        checks: dict[str, str] = {}
+
+        def database() -> None:
+            with request.app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+        try:
+            await asyncio.wait_for(asyncio.to_thread(database), 5)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        bus = request.app.state.live.bus
+        if bus is not None:
+            checks["redis"] = "ok" if bus.connected else "reconnecting"
+        ok = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["health"], response_class=Response)
+    def metrics() -> Response:
+        """Prometheus metrics: connections, events, fan-out, render jobs (all workers)."""
+        from studio.observability import metrics_text
+
+        body, content_type = metrics_text()
+        return Response(body, media_type=content_type)
+
     _install_error_handlers(app)
     return app
 

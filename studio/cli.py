@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -142,13 +144,19 @@ def serve(
                   ("overlay: product card",
                    f"/live/{plan_id}/overlay/card?token={current['overlay']}")]
     pages.append(("API docs", "/api/docs"))
+    from studio.observability import redact
+
+    # tokens only to a person at a terminal: under a service manager stdout becomes a log
+    shown_tokens = sys.stdout.isatty()
     width = max(cell_len(label) for label, _ in pages)
     for label, path in pages:  # URLs whole on one line, so they can be clicked and copied
-        console.print(f"  {label}{' ' * (width - cell_len(label))}  {base}{path}", markup=False,
+        line = f"  {label}{' ' * (width - cell_len(label))}  {base}{path}"
+        console.print(line if shown_tokens else redact(line), markup=False,
                       highlight=False, overflow="ignore", crop=False)
     if plan_ids:
-        console.print(f"  every overlay and token: studio live urls {plan_ids[0]} --base {base}",
-                      markup=False, highlight=False)
+        hidden = "" if shown_tokens else " (tokens hidden here: not a terminal)"
+        console.print(f"  every overlay and token: studio live urls {plan_ids[0]} --base {base}"
+                      + hidden, markup=False, highlight=False)
     if workers > 1 and settings.resolved_database_url.startswith("sqlite"):
         console.print("note: several workers share one SQLite file; PostgreSQL is the tested "
                       "choice for that (docs/deploy.md)", markup=False)
@@ -158,7 +166,14 @@ def serve(
         # frames are ~1 KB: compressing each once per subscriber cost more than it saved
         # (p99 110 ms → 42 ms for 500 subscribers, docs/benchmarks.md)
         ws_per_message_deflate=False)
+    from studio.observability import MULTIPROC_ENV, log_config
+
+    options["log_config"] = log_config(settings.log_format)
     if workers > 1:  # each worker process builds its app from the same environment
+        import tempfile
+
+        # /metrics on any worker sums the samples all of them write to this folder
+        os.environ.setdefault(MULTIPROC_ENV, tempfile.mkdtemp(prefix="studio-metrics-"))
         uvicorn.run("studio.app:create_app", factory=True, workers=workers, **options)
     else:
         uvicorn.run(create_app(settings), **options)

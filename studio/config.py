@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +23,9 @@ class Settings(BaseSettings):
     ffmpeg: str | None = Field(default=None, description="ffmpeg binary; default: imageio-ffmpeg's.")
     font_path: Path | None = Field(default=None, description="CJK font file for subtitles.")
     timezone: str = Field(default="Asia/Shanghai", description="Default IANA zone for display.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Server logs: text for people, json (one object a line) for "
+        "log collectors.")
     debug: bool = False
 
     @field_validator("database_url", "redis_url", "ffmpeg", mode="before")

@@ -21,6 +21,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from studio import observability as metrics
+
 log = logging.getLogger("studio.live.bus")
 RECONNECT_SECONDS = 0.5
 OUTBOX_SIZE = 10_000  # messages waiting to be published; beyond that the log carries them
@@ -74,6 +76,7 @@ class RedisBus:
             self.outbox.put_nowait((self.channel + show_id, text))
         except asyncio.QueueFull:  # Redis is away for long: the others will read the log
             self.dropped += 1
+            metrics.FANOUT_DROPPED.inc()
 
     async def _publisher(self) -> None:
         while True:
@@ -81,8 +84,10 @@ class RedisBus:
             try:
                 await self.client.publish(channel, text)
                 self.published += 1
+                metrics.FANOUT_PUBLISHED.inc()
             except Exception as exc:
                 self.dropped += 1
+                metrics.FANOUT_DROPPED.inc()
                 log.warning("live fan-out: publish failed (%s); other workers will read the log",
                             type(exc).__name__)
                 await asyncio.sleep(RECONNECT_SECONDS)
@@ -122,6 +127,7 @@ class RedisBus:
         if body.get("origin") == self.origin:
             return
         self.received += 1
+        metrics.FANOUT_RECEIVED.inc()
         try:
             await self.on_events(channel.removeprefix(self.channel), body.get("events") or [])
         except Exception:  # one show's trouble must not stop the others' fan-out

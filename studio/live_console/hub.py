@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from studio import observability as metrics
 from studio.live_console import commands as command_rules
 from studio.live_console.commands import Event, Rejected
 from studio.live_console.feed import FeedMessage, comment_record
@@ -101,6 +102,7 @@ class Subscriber:
         if len(self.outbox) >= QUEUE_SIZE and hub is not None:
             self.outbox.clear()  # too far behind: a fresh snapshot replaces the backlog
             self.resyncs += 1
+            metrics.LIVE_RESYNCS.inc()
             text = encode(hub.snapshot_message(self.role, reason="resync"))
         self.outbox.append(text)
         waiter = self._waiter
@@ -237,6 +239,8 @@ class ShowHub:
         """Read and apply what the log holds beyond our seq (caller holds the lock)."""
         rows = await asyncio.to_thread(self._read_after, self.state.seq)
         await self._apply_logged(rows)
+        if rows:
+            metrics.FANOUT_CATCH_UPS.inc(len(rows))
         return len(rows)
 
     async def receive(self, events: list[dict[str, Any]]) -> None:
@@ -248,8 +252,10 @@ class ShowHub:
             if int(fresh[0]["seq"]) != self.state.seq + 1:  # a message went missing
                 await self._catch_up()
                 return
-            await self._apply_logged([(int(e["seq"]), datetime.fromisoformat(e["at"]), e["type"],
-                                       e["data"], e.get("command_id")) for e in fresh])
+            rows: list[LoggedRow] = [(int(e["seq"]), datetime.fromisoformat(e["at"]), e["type"],
+                                      e["data"], e.get("command_id")) for e in fresh]
+            await self._apply_logged(rows)
+        metrics.FANOUT_LAG.observe(max(0.0, (now() - rows[-1][1]).total_seconds()))
 
     async def _watch(self) -> None:
         """With other workers: look at the log every second, in case a bus message was lost."""
@@ -303,6 +309,7 @@ class ShowHub:
                                          "replayed": len(missed), "server_time": stamp(now())}),
                                  self)
             self.subscribers.add(subscriber)
+        metrics.LIVE_CONNECTIONS.labels(role).inc()
         return subscriber
 
     def _missed(self, last_seq: int | None) -> list[Frame] | None:
@@ -316,7 +323,9 @@ class ShowHub:
         return [frame for frame in self.ring if frame.seq > last_seq]
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.discard(subscriber)
+        if subscriber in self.subscribers:
+            self.subscribers.discard(subscriber)
+            metrics.LIVE_CONNECTIONS.labels(subscriber.role).dec()
 
     def _broadcast(self, frame: Frame) -> None:
         for subscriber in list(self.subscribers):
@@ -355,11 +364,13 @@ class ShowHub:
         except IntegrityError:
             # another worker took this seq: catch up, and the caller decides again
             if self.bus is not None and await self._catch_up():
+                metrics.LIVE_SEQ_CONFLICTS.inc()
                 raise SeqTaken from None
             raise
         for row in rows:
             self._apply_row((row.seq, at, row.type, row.data, None))
         self.events_written += len(rows)
+        metrics.LIVE_EVENTS.inc(len(rows))
         self._timer_wake.set()
         if self.bus is not None:
             self.bus.publish(self.show_id, [
@@ -376,9 +387,16 @@ class ShowHub:
     async def command(self, name: str, args: dict[str, Any], *, role: str, command_id: str
                       ) -> Outcome:
         """Carry out a command once: a repeated id gets the first answer again."""
-        if name.startswith(("runsheet.", "card.")):
-            await self._refresh_plan()
-        await self._prefetch_cards(args)
+        try:  # reads before deciding: the database being away is a clear answer, not a crash
+            if name.startswith(("runsheet.", "card.")):
+                await self._refresh_plan()
+            await self._prefetch_cards(args)
+        except Exception as exc:
+            log.warning("show %s: command %s: could not read the plan or cards (%s)",
+                        self.show_id, name, type(exc).__name__)
+            return Outcome(command_id, code="storage",
+                           reason=f"not saved, try again: the database is unreachable "
+                                  f"({type(exc).__name__})")
         for _attempt in range(COMMIT_ATTEMPTS):
             async with self.lock:
                 known = self.outcomes.get(command_id)

@@ -22,14 +22,26 @@ import itertools
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from studio.errors import Conflict
+from studio.observability import RENDER_JOBS
 from studio.video.batch import Batch, BatchResult, ProgressEvent, clip_duration, render_batch
 from studio.video.timecode import format_time
+
+
+@contextlib.contextmanager
+def _counted(state: str) -> Iterator[None]:
+    """Counts a render batch in ``state`` (for /metrics) while the block runs."""
+    RENDER_JOBS.labels(state).inc()
+    try:
+        yield
+    finally:
+        RENDER_JOBS.labels(state).dec()
+
 
 log = logging.getLogger("studio.video.jobs")
 
@@ -191,6 +203,7 @@ class LocalJobs:
             thread = threading.Thread(target=self._run, args=(job, batch), daemon=True,
                                       name=f"clips-{show_id}")
             self._threads[show_id] = thread
+        RENDER_JOBS.labels("queued").inc()
         thread.start()
         self._notify()
         return self.snapshot(show_id) or {}
@@ -224,7 +237,8 @@ class LocalJobs:
         return thread is None or not thread.is_alive()
 
     def _run(self, job: JobProgress, batch: Batch) -> None:
-        with self._slots:
+        with self._slots, _counted("running"):
+            RENDER_JOBS.labels("queued").dec()
             self._change(job, job.begin)
             log.info("rendering %d clips of %s into %s", len(job.clips), job.show_id, batch.out_dir)
             try:

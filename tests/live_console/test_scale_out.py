@@ -8,10 +8,13 @@ restarts it: that one runs a redis-server of its own on a free port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import signal
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -298,3 +301,120 @@ def test_killing_a_worker_moves_its_clients_to_another_missing_nothing(show, rol
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+class Cuttable:
+    """A TCP relay in front of the database that the test can cut and restore."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.listener.settimeout(0.2)  # accept() wakes up to notice close()
+        self.closed = False
+        self.cut = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                if self.closed:
+                    return
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            if self.cut.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets += [client, upstream]
+                for source, sink in ((client, upstream), (upstream, client)):
+                    thread = threading.Thread(target=self._pipe, args=(source, sink), daemon=True)
+                    self.threads.append(thread)
+                    thread.start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+            source.close()  # each socket is the source of exactly one pipe
+
+    def drop(self) -> None:
+        """Every open connection reset, new ones refused: the database is gone."""
+        self.cut.set()
+        with self.lock:
+            for end in self.sockets:
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+            self.sockets.clear()
+
+    def restore(self) -> None:
+        self.cut.clear()
+
+    def close(self) -> None:
+        self.closed = True
+        self.drop()
+        self.threads[0].join(timeout=5)
+        self.listener.close()
+        with self.lock:
+            threads = list(self.threads)
+        for thread in threads:
+            thread.join(timeout=5)
+
+
+def test_losing_the_database_rejects_commands_clearly_and_service_resumes(settings, show,
+                                                                          role_tokens, engine):
+    import httpx2 as httpx
+
+    from studio.app import create_app
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the database is cut at its TCP connection: PostgreSQL only")
+    relay = Cuttable(engine.url.host or "127.0.0.1", engine.url.port or 5432)
+    through = engine.url.set(host="127.0.0.1", port=relay.port)
+    app = create_app(settings.model_copy(update={
+        "database_url": through.render_as_string(hide_password=False)}))
+    try:
+        with serving(app) as url:
+            async def scenario():
+                operator = await Client.connect(url, show, role_tokens["operator"])
+                watcher = await Client.connect(url, show, role_tokens["overlay"])
+                start = (await watcher.recv())["seq"]
+                await operator.recv()
+                live = await operator.command("status.set", {"status": "live"})
+                await watcher.caught_up(live["seq"])
+                relay.drop()
+                refused = await operator.command("card.take", {"sku": SKUS[0]})
+                assert refused["type"] == "reject" and refused["code"] == "storage"
+                assert refused["reason"].startswith("not saved, try again")
+                assert httpx.get(f"{url}/readyz", timeout=10).status_code == 503
+                relay.restore()
+                taken = await operator.command("card.take", {"sku": SKUS[0]})
+                assert taken["type"] == "ack" and taken["seq"] == live["seq"] + 1
+                await watcher.caught_up(taken["seq"])
+                assert seqs(watcher) == list(range(start + 1, taken["seq"] + 1))
+                shown = [e for e in watcher.events() if e["event"] == "card.taken"]
+                assert len(shown) == 1  # the refused command changed nothing on screen
+                assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
+
+            run(scenario())
+    finally:
+        relay.close()
