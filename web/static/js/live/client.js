@@ -252,6 +252,15 @@ export class LiveClient {
     this.offset = Math.max(...this.samples.map((s) => s.value));
   }
 
+  /**
+   * The server's clock has passed `moment` (an event's time) by now, so our estimate may not be
+   * earlier: otherwise a coupon launched for 120 s would show 2:01 while the estimate lags.
+   */
+  atLeast(moment) {
+    const floor = Date.parse(moment) - Date.now();
+    if (!Number.isNaN(floor) && floor > this.offset) this.offset = floor;
+  }
+
   // ---- frames -------------------------------------------------------------------------------------
 
   receive(frame) {
@@ -265,6 +274,7 @@ export class LiveClient {
         this.settle();
         break;
       case "event":
+        if (frame.at) this.atLeast(frame.at);
         this.applyEvent(frame);
         break;
       case "ack":
