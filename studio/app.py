@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 
 from studio import __version__
 from studio.config import Settings, get_settings
 from studio.db import make_engine, make_session_factory
-from studio.errors import ErrorDetail, StudioError
+from studio.errors import ErrorDetail, StudioError, ValidationFailed, unstorable
 from studio.web import make_templates, web_root
 
 log = logging.getLogger("studio")
@@ -36,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
         app.state.live_secret = server_secret(settings)
-        app.state.ingest_limits = {}
+        app.state.rate_limits = {}  # per token: see live_console.router.token_bucket
         # with Redis configured, live events fan out to the other workers through it
         app.state.live = HubRegistry(app.state.session_factory, live_service.load_show,
                                      live_service.load_cards, redis_url=settings.redis_url,
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
+        dependencies=[Depends(storable_input)],
     )
     app.state.settings = settings
     app.state.templates = make_templates()
@@ -132,6 +135,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     _install_error_handlers(app)
     return app
+
+
+async def storable_input(connection: HTTPConnection) -> None:
+    """Refuse, by name, text no database can store (PostgreSQL rejects NUL; no driver encodes a
+    lone surrogate) before any handler sees it: a clear 422 instead of a failed write."""
+    problem = None
+    for key, value in (*connection.path_params.items(), *connection.query_params.multi_items()):
+        problem = problem or unstorable(value, key)
+    if problem is None and isinstance(connection, Request):
+        kind = connection.headers.get("content-type", "")
+        if kind.startswith("application/json"):
+            raw = await connection.body()
+            if b"\\u0000" in raw or b"\\ud" in raw.lower() or b"\x00" in raw:
+                try:
+                    problem = unstorable(json.loads(raw), "body")
+                except ValueError:
+                    problem = None  # not JSON: the route's own parsing says so
+        elif kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await connection.form()
+            for key, value in form.multi_items():
+                problem = problem or unstorable(value, key)
+    if problem:
+        raise ValidationFailed(problem)
 
 
 def _wants_json(request: Request) -> bool:

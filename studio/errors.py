@@ -13,6 +13,7 @@ the message on one line and exits 1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +83,29 @@ class ImportRejected(ValidationFailed):
 class ConfigurationError(StudioError):
     status_code = 500
     code = "configuration"
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and halves of a surrogate pair
+
+
+def unstorable(value: Any, where: str) -> str | None:
+    """Where in ``value`` a string holds what no database can store, and why."""
+    if isinstance(value, str):
+        found = _UNSTORABLE.search(value)
+        if found is None:
+            return None
+        what = "a NUL character" if found.group() == "\x00" else "an unpaired surrogate " \
+            "(not valid Unicode)"
+        return f"{where}: contains {what}"
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        problem = unstorable(key, where) if isinstance(key, str) else None
+        problem = problem or unstorable(item, f"{where}.{key}")
+        if problem:
+            return problem
+    return None

@@ -33,7 +33,7 @@ def list_products(
     category: str | None = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> schemas.ProductPage:
     """Search and page through products (Chinese text matches as typed)."""
     items, total = service.search_products(session=session, query=q, tag=tag, category=category,

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from studio import observability as metrics
@@ -391,7 +391,7 @@ class ShowHub:
             if name.startswith(("runsheet.", "card.")):
                 await self._refresh_plan()
             await self._prefetch_cards(args)
-        except Exception as exc:
+        except SQLAlchemyError as exc:
             log.warning("show %s: command %s: could not read the plan or cards (%s)",
                         self.show_id, name, type(exc).__name__)
             return Outcome(command_id, code="storage",
@@ -492,8 +492,11 @@ class ShowHub:
         return None if card is None else dict(card)
 
     async def _prefetch_cards(self, args: dict[str, Any]) -> None:
-        wanted = [v for k, v in (args or {}).items() if k == "sku" and isinstance(v, str)]
-        wanted += [s for s in (args or {}).get("skus", []) or [] if isinstance(s, str)]
+        args = args if isinstance(args, dict) else {}
+        wanted = [args["sku"]] if isinstance(args.get("sku"), str) else []
+        skus = args.get("skus")
+        if isinstance(skus, list):  # anything else is the command's own validation error
+            wanted += [s for s in skus if isinstance(s, str)]
         missing = [s for s in wanted if s not in self.cards]
         if missing:
             def load() -> dict[str, dict[str, Any]]:

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from studio.errors import NotFound, StudioError, ValidationFailed
+from studio.errors import NotFound, StudioError, ValidationFailed, unstorable
 from studio.live_console import tokens
 from studio.live_console.feed import FeedMessage
 from studio.live_console.hub import PROTOCOL, HubRegistry, Outcome, encode, now, stamp
@@ -79,6 +79,25 @@ class Bucket:
         return True
 
 
+COMMANDS_PER_SECOND, COMMAND_BURST = 20, 40
+INGEST_PER_SECOND, INGEST_BURST = 10_000, 20_000
+
+
+def token_bucket(app: Any, show_id: str, token: str, kind: str) -> Bucket:
+    """The rate limit of one token, shared by all its sockets and HTTP calls in this worker
+    (opening more sockets does not buy more commands)."""
+    key = (show_id, kind, hashlib.sha256(token.encode()).hexdigest()[:16])
+    buckets = app.state.rate_limits
+    bucket = buckets.get(key)
+    if bucket is None:
+        if len(buckets) > 10_000:  # tokens are few; a flood of junk keys must not grow this
+            buckets.clear()
+        rate, burst = ((COMMANDS_PER_SECOND, COMMAND_BURST) if kind == "commands"
+                       else (INGEST_PER_SECOND, INGEST_BURST))
+        bucket = buckets[key] = Bucket(rate, burst)
+    return bucket
+
+
 def registry(app: Any) -> HubRegistry:
     return app.state.live
 
@@ -128,7 +147,8 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
         return
     subscriber = await hub.subscribe(role, hello.last_seq)
     writer = asyncio.create_task(_write(websocket, subscriber))
-    commands, ingest = Bucket(20, 40), Bucket(10_000, 20_000)
+    commands = token_bucket(websocket.app, show_id, hello.token, "commands")
+    ingest = token_bucket(websocket.app, show_id, hello.token, "ingest")
     # ingest batches are answered when committed, but the socket keeps reading meanwhile:
     # a sender at 20 frames a second must not wait a flush cycle per frame
     in_flight = asyncio.Semaphore(64)
@@ -144,6 +164,12 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
                 kind = message.get("type") if isinstance(message, dict) else None
             except json.JSONDecodeError:
                 kind = None
+            problem = unstorable(message, "message") if kind in ("command", "ingest") else None
+            if problem:  # text no database stores: refused by name, not a failed write later
+                subscriber.offer(encode({"type": "reject", "id": str(message.get("id", ""))[:80],
+                                         "code": "invalid", "reason": problem,
+                                         "server_time": stamp(now())}), hub)
+                continue
             if kind == "command":
                 if len(raw) > MAX_COMMAND:
                     await _close(websocket, CLOSE_TOO_BIG, f"command over {MAX_COMMAND} bytes")
@@ -185,7 +211,8 @@ async def _command(hub, subscriber, message: dict[str, Any], role: str, bucket: 
         return
     if not bucket.take():
         subscriber.offer(encode(Outcome(command.id, code="rate_limited",
-                                        reason="more than 20 commands a second").message()), hub)
+                                        reason=f"more than {COMMANDS_PER_SECOND} commands a "
+                                        "second with this token").message()), hub)
         return
     outcome = await hub.command(command.name, command.args, role=role, command_id=command.id)
     subscriber.offer(encode(outcome.message()), hub)
@@ -274,7 +301,11 @@ class TriggerIn(BaseModel):
 async def trigger(show_id: str, body: TriggerIn, request: Request,
                   authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
     """Send a command over HTTP (Stream Deck, Companion): answered with the resulting seq."""
-    role = await _require(request, show_id, _bearer(authorization), {"operator", "host"})
+    token = _bearer(authorization)
+    role = await _require(request, show_id, token, {"operator", "host"})
+    if not token_bucket(request.app, show_id, token or "", "commands").take():
+        raise _HttpError(429, "rate_limited",
+                         f"more than {COMMANDS_PER_SECOND} commands a second with this token")
     hub = await registry(request.app).get(show_id)
     command_id = body.id or f"http-{time.time_ns()}"
     outcome = await hub.command(body.name, body.args, role=role, command_id=command_id)
@@ -294,7 +325,12 @@ async def trigger_named(show_id: str, name: str, request: Request,
         raise ValidationFailed("the body must be a JSON object of arguments") from None
     if not isinstance(args, dict):
         raise ValidationFailed("the body must be a JSON object of arguments")
-    return await trigger(show_id, TriggerIn(id=id, name=name, args=args), request, authorization)
+    try:
+        body = TriggerIn(id=id, name=name, args=args)
+    except ValidationError as exc:  # the name in the path, or the id, is too long or empty
+        first = exc.errors()[0]
+        raise ValidationFailed(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    return await trigger(show_id, body, request, authorization)
 
 
 class IngestBody(BaseModel):
@@ -327,9 +363,9 @@ async def ingest_http(show_id: str, request: Request,
     except ValidationError as exc:
         raise ValidationFailed(f"not an ingest batch: {exc.errors()[0]['msg']}") from None
     messages = parse_messages(body.messages)
-    limiter = request.app.state.ingest_limits.setdefault(show_id, Bucket(10_000, 20_000))
-    if not limiter.take(len(messages)):
-        raise _HttpError(429, "rate_limited", "ingest over 10,000 messages a second")
+    if not token_bucket(request.app, show_id, token or "", "ingest").take(len(messages)):
+        raise _HttpError(429, "rate_limited",
+                         f"ingest over {INGEST_PER_SECOND:,} messages a second with this token")
     hub = await registry(request.app).get(show_id)
     result = await hub.ingest(messages)
     if not result["ok"]:

@@ -60,7 +60,7 @@ class ImportReport:
 def zone_of(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise ValidationFailed(f"--tz: unknown time zone {name!r} (use an IANA name such as "
                                "Asia/Shanghai or America/Los_Angeles)") from None
 

@@ -48,7 +48,7 @@ def create_plan(body: schemas.PlanCreate, session: DbSession, actor: Actor,
 
 @router.get("/{plan_id}")
 def read_plan(plan: CurrentPlan, session: DbSession,
-              version: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+              version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None) -> dict[str, Any]:
     """The plan document (current version unless ``version`` is given)."""
     doc = service.version_doc(session=session, plan=plan, version=version or plan.current_version)
     return {"plan": plan.id, "version": version or plan.current_version,

@@ -25,7 +25,7 @@ def list_shows(
     session: DbSession,
     status: ShowStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> schemas.ShowPage:
     """Shows, newest scheduled first."""
     items, total = service.list_shows(session=session, status=status, limit=limit, offset=offset)

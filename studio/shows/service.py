@@ -19,7 +19,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name`` (e.g. Asia/Shanghai), or a clear error."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise ValidationFailed(
             f"unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)",
             details=[ErrorDetail("unknown IANA timezone", "timezone")],

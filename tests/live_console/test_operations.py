@@ -128,3 +128,35 @@ def test_server_logs_in_either_format_without_tokens(show, role_tokens, studio_e
         lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
         access = [line for line in lines if line["logger"] == "uvicorn.access"]
         assert access and {"time", "level", "pid", "message"} <= set(access[0])
+
+
+def test_rate_limits_are_per_token_across_sockets_and_http(live_server, show, role_tokens):
+    token = role_tokens["operator"]
+
+    async def scenario():
+        sockets = [await Client.connect(live_server, show, token) for _ in range(3)]
+        for socket_ in sockets:
+            await socket_.recv()
+        for n in range(60):  # 60 at once over three sockets: one budget of 40 (+ refill)
+            await sockets[n % 3].socket.send(json.dumps(
+                {"type": "command", "id": f"r{n}", "name": "card.clear", "args": {}}))
+        answers = []
+        for n in range(60):
+            answers.append(await sockets[n % 3].until(
+                lambda f, n=n: f.get("type") in ("ack", "reject") and f.get("id") == f"r{n}"))
+        return answers
+
+    answers = run(scenario())
+    limited = [a for a in answers if a.get("code") == "rate_limited"]
+    assert 10 <= len(limited) <= 20, [a.get("code") for a in answers]
+    assert "with this token" in limited[0]["reason"]
+    # over HTTP the same token draws on a budget of the same size
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as http:
+        codes = [http.post(f"{live_server}/api/v1/live/{show}/commands/card.clear")
+                 for _ in range(80)]
+    refused = [r for r in codes if r.status_code == 429]
+    assert refused and refused[0].json()["error"]["code"] == "rate_limited"
+    # another role's token has a budget of its own
+    host = httpx.post(f"{live_server}/api/v1/live/{show}/commands/runsheet.next",
+                      headers={"Authorization": f"Bearer {role_tokens['host']}"})
+    assert host.status_code in (200, 409), host.text
