@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = make_session_factory(engine)
         app.state.live_secret = server_secret(settings)
         app.state.rate_limits = {}  # per token: see live_console.router.token_bucket
+        app.state.token_cache = {}  # show -> (read at, tokens): live_console.router.current_tokens
         # with Redis configured, live events fan out to the other workers through it
         app.state.live = HubRegistry(app.state.session_factory, live_service.load_show,
                                      live_service.load_cards, redis_url=settings.redis_url,

@@ -147,6 +147,7 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
         return
     subscriber = await hub.subscribe(role, hello.last_seq)
     writer = asyncio.create_task(_write(websocket, subscriber))
+    revoked = asyncio.create_task(_close_when_revoked(websocket, show_id, hello.token))
     commands = token_bucket(websocket.app, show_id, hello.token, "commands")
     ingest = token_bucket(websocket.app, show_id, hello.token, "ingest")
     # ingest batches are answered when committed, but the socket keeps reading meanwhile:
@@ -196,8 +197,11 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
             task.cancel()
         hub.unsubscribe(subscriber)
         writer.cancel()
+        revoked.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await writer
+        with contextlib.suppress(asyncio.CancelledError):
+            await revoked
 
 
 async def _command(hub, subscriber, message: dict[str, Any], role: str, bucket: Bucket) -> None:
@@ -257,6 +261,33 @@ async def _write(websocket: WebSocket, subscriber) -> None:
                 await websocket.send_text(text)
     except (WebSocketDisconnect, RuntimeError):
         return
+
+
+REVOKE_CHECK_SECONDS = 2.0
+
+
+async def current_tokens(app: Any, show_id: str) -> dict[str, str]:
+    """The show's valid tokens, read at most every 2 s per worker: what open sockets are
+    checked against (a rotation closes the old token's sockets within that time)."""
+    cache = app.state.token_cache
+    moment = time.monotonic()
+    known = cache.get(show_id)
+    if known is None or moment - known[0] > REVOKE_CHECK_SECONDS:
+        found = await asyncio.to_thread(_tokens, app, show_id)
+        known = cache[show_id] = (moment, found)
+    return known[1]
+
+
+async def _close_when_revoked(websocket: WebSocket, show_id: str, token: str) -> None:
+    while True:
+        await asyncio.sleep(REVOKE_CHECK_SECONDS)
+        try:
+            current = await current_tokens(websocket.app, show_id)
+        except Exception:  # the database is away: keep the socket, look again later
+            continue
+        if tokens.role_of(token, current) is None:
+            await _close(websocket, CLOSE_AUTH, "token revoked: ask the studio for the new one")
+            return
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -81,6 +82,26 @@ def test_rotating_a_token_revokes_it(live_server, show, role_tokens, run_cli):
     assert old.status_code == 401
     assert post(live_server, f"/api/v1/live/{show}/commands", new,
                 json={"name": "status.set", "args": {"status": "live"}}).status_code == 200
+
+
+def test_rotating_a_token_closes_its_open_sockets(live_server, show, role_tokens, run_cli):
+    import websockets
+
+    async def scenario():
+        operator = await Client.connect(live_server, show, role_tokens["operator"])
+        overlay = await Client.connect(live_server, show, role_tokens["overlay"])
+        await operator.recv()
+        await overlay.recv()
+        await asyncio.to_thread(run_cli, "live", "tokens", show, "--rotate", "operator")
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:  # within the check interval (2 s)
+                await operator.recv(timeout=6)
+        assert closed.value.rcvd.code == 4001 and "revoked" in closed.value.rcvd.reason
+        await overlay.socket.send(json.dumps({"type": "ping"}))  # the other roles stay
+        pong = await overlay.until(lambda f: f["type"] == "pong")
+        assert pong["seq"] >= 0
+
+    run(scenario())
 
 
 def test_oversized_frames_close_with_4413(live_server, show, role_tokens):
