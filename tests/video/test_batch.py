@@ -212,3 +212,56 @@ def test_frame_bytes_helper_sees_subtitles(recording, tmp_path, clip_cli):
     assert frame_bytes(ffmpeg_bin, tmp_path / "subs" / "01-BT-SERUM-30.mp4", 1.0) != \
         frame_bytes(ffmpeg_bin, tmp_path / "bare" / "01-BT-SERUM-30.mp4", 1.0)
     assert probe(tmp_path / "subs" / "01-BT-SERUM-30.mp4").video.width == 1080
+
+
+@pytest.fixture
+def mounted(tmp_path: Path):
+    """A tmpfs of our own (root only): read-only, or a few hundred KiB that fill up."""
+    import contextlib
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a test filesystem needs root")
+    made: list[Path] = []
+
+    def mount(name: str, options: str) -> Path:
+        point = tmp_path / name
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        made.append(point)
+        return point
+
+    yield mount
+    for point in made:
+        with contextlib.suppress(subprocess.SubprocessError):
+            subprocess.run(["umount", "-l", str(point)], check=False, timeout=10)
+
+
+def test_a_read_only_output_folder_is_refused_before_rendering(recording, tmp_path, clip_cli,
+                                                               mounted):
+    cuts = tmp_path / "cuts.csv"
+    cuts.write_text(CUTS, encoding="utf-8")
+    out = mounted("ro", "ro,size=4m")
+    result = clip_cli("clip", "render", "--recording", str(recording), "--cuts", str(cuts),
+                      "--out", str(out / "clips"))
+    assert result.exit_code == 1
+    assert "read-only" in result.stderr.lower() and str(out) in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_full_output_folder_fails_each_clip_clearly_and_leaves_no_partial_file(
+        recording, tmp_path, clip_cli, mounted):
+    cuts = tmp_path / "cuts.csv"
+    cuts.write_text(CUTS, encoding="utf-8")
+    out = mounted("full", "size=300k")  # room for the manifest, not for a clip
+    result = clip_cli("clip", "render", "--recording", str(recording), "--cuts", str(cuts),
+                      "--out", str(out))
+    assert result.exit_code == 1
+    text = result.output + result.stderr
+    assert "no space left" in text.lower()
+    assert "Traceback" not in text
+    leftovers = [p.name for p in out.iterdir() if p.suffix in (".mp4", ".jpg")]
+    assert leftovers == []  # no half-written clip, no temp file
