@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -129,8 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/metrics", tags=["health"], response_class=Response)
     def metrics() -> Response:
         """Prometheus metrics: connections, events, fan-out, render jobs (all workers)."""
-        from studio.observability import metrics_text
+        from studio.observability import RENDER_QUEUE, metrics_text
 
+        if settings.render_queue == "redis":
+            from studio.video.queue import queue_depth
+
+            # Redis away: the gauge keeps its last value, and /readyz says why
+            with contextlib.suppress(Exception):
+                RENDER_QUEUE.set(queue_depth(settings))
         body, content_type = metrics_text()
         return Response(body, media_type=content_type)
 

@@ -180,6 +180,25 @@ def serve(
 
 
 @app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, max=16, help="clip batches at once in this "
+                                         "process (each runs ffmpeg, which uses every core)")] = 1,
+) -> None:
+    """Take clip render jobs from the Redis queue until stopped (see docs/deploy.md)."""
+    from studio.observability import log_config
+    from studio.video.queue import run_worker
+
+    settings = get_settings()
+    session_factory()  # refuses an unmigrated database with a clear message first
+    import logging.config
+
+    logging.config.dictConfig(log_config(settings.log_format))
+    console.print(f"studio worker: waiting for clip jobs ({threads} at a time); Ctrl-C stops",
+                  markup=False)
+    run_worker(settings, threads)
+
+
+@app.command()
 def doctor() -> None:
     """Check ffmpeg and its filters, a CJK font, the database and Redis; say what to fix."""
     from studio.doctor import run_checks

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     ffmpeg: str | None = Field(default=None, description="ffmpeg binary; default: imageio-ffmpeg's.")
     font_path: Path | None = Field(default=None, description="CJK font file for subtitles.")
     timezone: str = Field(default="Asia/Shanghai", description="Default IANA zone for display.")
+    render_queue: Literal["local", "redis"] = Field(
+        default="local", description="Where the clips page renders: in this server's process "
+        "pool, or on `studio worker` processes through Redis.")
     log_format: Literal["text", "json"] = Field(
         default="text", description="Server logs: text for people, json (one object a line) for "
         "log collectors.")

@@ -36,6 +36,9 @@ FANOUT_LAG = Histogram("studio_fanout_lag_seconds",
                        buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 RENDER_JOBS = Gauge("studio_render_jobs", "Clip render batches queued or running, by state",
                     ["state"], multiprocess_mode="livesum")
+RENDER_QUEUE = Gauge("studio_render_queue_depth",
+                     "Clip render batches waiting on the Redis queue for a `studio worker`",
+                     multiprocess_mode="max")
 
 
 def metrics_text() -> tuple[bytes, str]:

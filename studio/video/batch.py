@@ -149,6 +149,7 @@ def render_batch(batch: Batch, on_event: Callable[[ProgressEvent], None] | None 
                  ) -> BatchResult:
     out_dir = batch.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out_dir, [spec.cut.name for spec in batch.clips])
     previous = {} if batch.force else _previous(out_dir)
     recording_key = fingerprint(batch.recording.path)
     outcomes: dict[int, ClipOutcome] = {}
@@ -169,6 +170,20 @@ def render_batch(batch: Batch, on_event: Callable[[ProgressEvent], None] | None 
     timelines = _write_timelines(batch, clips) if batch.timelines else {}
     _write_manifest(batch, clips, timelines)
     return BatchResult(out_dir, clips)
+
+
+def _remove_leftovers(out_dir: Path, names: list[str]) -> None:
+    """Temp files and work folders a killed render left (``.<clip>.*``): a clip is only ever
+    half-written under such a name, and one batch of a show runs at a time."""
+    import shutil
+
+    prefixes = tuple(f".{name}." for name in names)
+    for entry in out_dir.iterdir():
+        if entry.name.startswith(prefixes):
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def _write_timelines(batch: Batch, clips: list[ClipOutcome]) -> dict[str, str]:

@@ -29,7 +29,6 @@ from studio.config import Settings
 from studio.deps import DbSession
 from studio.errors import ErrorDetail, NotFound, ValidationFailed
 from studio.shows import service as show_service
-from studio.video import batch as batch_mod
 from studio.video import templates
 from studio.video.cuts import Cut, write_cut_list
 from studio.video.jobs import ClipJobs, LocalJobs
@@ -37,12 +36,12 @@ from studio.video.probe import MediaInfo
 from studio.video.workspace import (
     ClipSettings,
     Workspace,
+    build_batch,
     cut_json,
     parse_cut_rows,
     probe_recording,
     recording_json,
     server_path,
-    time_problems,
     workspace,
 )
 
@@ -62,7 +61,12 @@ def get_jobs(request: Request) -> ClipJobs:
     state = request.app.state
     with _registry_lock:
         if getattr(state, "clip_jobs", None) is None:
-            state.clip_jobs = LocalJobs()
+            if state.settings.render_queue == "redis":
+                from studio.video.queue import QueueJobs
+
+                state.clip_jobs = QueueJobs(state.settings)
+            else:
+                state.clip_jobs = LocalJobs()
         return state.clip_jobs
 
 
@@ -225,37 +229,9 @@ class RenderIn(BaseModel):
 def start_render(show_id: str, session: DbSession, app_settings: AppSettings, jobs: Jobs,
                  response: Response, body: RenderIn | None = None) -> dict[str, Any]:
     """Render the saved cut list with the chosen template; follow it at …/job or …/job/events."""
-    from studio.video.service import catalogue_banners
-    from studio.video.subtitles import load_transcript
-
-    show = show_service.get_show(session=session, show_id=show_id)
-    space = workspace(app_settings, show.id)
-    chosen = space.settings()
-    path = space.recording_path(chosen)
-    if path is None:
-        raise ValidationFailed(f"no recording for show {show.id!r}: put it at "
-                               f"{space.home / 'recordings'}/{show.id}.mp4 or set its path")
-    info = probe_recording(path)
-    cuts = space.saved_cuts()
-    if not cuts:
-        raise ValidationFailed("save a cut list with at least one clip before rendering")
-    problems = [p for c in cuts for p in time_problems(c.start, c.end, info.duration,
-                                                         info.frame_duration, c.index)]
-    if problems:
-        raise ValidationFailed(f"the saved cut list does not fit {path.name}; fix the rows and save",
-                               details=problems)
-    template = templates.load_template(chosen.template, home=space.home)
-    transcript = space.transcript_path(chosen)
-    cues = load_transcript(transcript) if transcript is not None else []
-    skus = [c.sku for c in cuts if c.sku and (c.price is None or c.title is None)]
-    banners = catalogue_banners(session, skus) if skus else {}
-    fonts_dir = app_settings.font_path.parent if app_settings.font_path else None
-    batch = batch_mod.Batch(recording=info, clips=batch_mod.specs_for(cuts, banners),
-                            out_dir=space.out_dir, template=template, cues=cues,
-                            ffmpeg_bin=app_settings.ffmpeg_binary(), fonts_dir=fonts_dir,
-                            jobs=chosen.jobs, force=bool(body and body.force))
-    snapshot = jobs.start(show.id, batch)
-    response.headers["Location"] = f"/api/v1/clips/{show.id}/job"
+    batch = build_batch(session, app_settings, show_id, force=bool(body and body.force))
+    snapshot = jobs.start(show_id, batch)
+    response.headers["Location"] = f"/api/v1/clips/{show_id}/job"
     return snapshot
 
 

@@ -276,3 +276,40 @@ def time_problems(start: float, end: float, duration: float | None, frame: float
         return [ErrorDetail(f"end {format_time(end)} is after the recording's end "
                             f"({format_time(duration)})", field="end", row=number)]
     return []
+
+
+def build_batch(session: Any, settings: Settings, show_id: str, *, force: bool = False,
+                ) -> batch_mod.Batch:
+    """The show's saved cut list as a render batch, checked against its recording: what the
+    clips page renders, here or on a render worker (which rebuilds it from the same files)."""
+    from studio.shows import service as show_service
+    from studio.video import templates
+    from studio.video.service import catalogue_banners
+    from studio.video.subtitles import load_transcript
+
+    show = show_service.get_show(session=session, show_id=show_id)
+    space = workspace(settings, show.id)
+    chosen = space.settings()
+    path = space.recording_path(chosen)
+    if path is None:
+        raise ValidationFailed(f"no recording for show {show.id!r}: put it at "
+                               f"{space.home / 'recordings'}/{show.id}.mp4 or set its path")
+    info = probe_recording(path)
+    cuts = space.saved_cuts()
+    if not cuts:
+        raise ValidationFailed("save a cut list with at least one clip before rendering")
+    problems = [p for c in cuts for p in time_problems(c.start, c.end, info.duration,
+                                                         info.frame_duration, c.index)]
+    if problems:
+        raise ValidationFailed(f"the saved cut list does not fit {path.name}; fix the rows and save",
+                               details=problems)
+    template = templates.load_template(chosen.template, home=space.home)
+    transcript = space.transcript_path(chosen)
+    cues = load_transcript(transcript) if transcript is not None else []
+    skus = [c.sku for c in cuts if c.sku and (c.price is None or c.title is None)]
+    banners = catalogue_banners(session, skus) if skus else {}
+    fonts_dir = settings.font_path.parent if settings.font_path else None
+    return batch_mod.Batch(recording=info, clips=batch_mod.specs_for(cuts, banners),
+                           out_dir=space.out_dir, template=template, cues=cues,
+                           ffmpeg_bin=settings.ffmpeg_binary(), fonts_dir=fonts_dir,
+                           jobs=chosen.jobs, force=force)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,62 +16,7 @@ from studio.errors import Conflict
 from studio.video.jobs import JobState, LocalJobs
 from studio.video.probe import probe
 from studio.video.workspace import Workspace
-
-SHOW = "clip-test-show"
-FAST_TEMPLATE = """extends: square
-description: small and quick, for tests
-preset: ultrafast
-fps: 15
-"""
-TRANSCRIPT = """1
-00:00:00,200 --> 00:00:01,400
-烟酰胺精华 直播价 159
-
-2
-00:00:01,600 --> 00:00:03,400
-today only, two for one
-"""
-TWO_CUTS = [{"start": "0.5", "end": "1.7", "sku": "BT-SERUM-30", "title": "烟酰胺精华 <b>30ml</b>",
-             "price": "159", "original_price": "259.00"},
-            {"start": "00:00:02.000", "end": 3.2, "sku": "HM-CUP", "title": None, "price": None,
-             "original_price": None}]
-
-
-@pytest.fixture
-def home(settings) -> Path:
-    return Path(settings.home)
-
-
-@pytest.fixture
-def show_id(client) -> str:
-    response = client.post("/api/v1/shows", json={
-        "title": "切片测试 Clip test", "scheduled_start": "2026-12-10T20:00:00+08:00",
-        "planned_duration_minutes": 60, "id": SHOW})
-    assert response.status_code == 201, response.text
-    return SHOW
-
-
-@pytest.fixture
-def recording(media, home, show_id) -> Path:
-    """The 4 s 640x360 test recording (with a tone) at the default place, with a transcript."""
-    folder = home / "recordings"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{show_id}.mp4"
-    shutil.copyfile(media["plain"], target)
-    (folder / f"{show_id}.srt").write_text(TRANSCRIPT, encoding="utf-8")
-    return target
-
-
-@pytest.fixture
-def fast_template(home) -> str:
-    folder = home / "templates"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "fast.yaml").write_text(FAST_TEMPLATE, encoding="utf-8")
-    return "fast"
-
-
-def api(show: str = SHOW) -> str:
-    return f"/api/v1/clips/{show}"
+from tests.video.conftest import SHOW, TWO_CUTS, api
 
 
 def wait_done(client, show: str = SHOW, seconds: float = 180) -> dict:
