@@ -156,8 +156,18 @@ def render_batch(batch: Batch, on_event: Callable[[ProgressEvent], None] | None 
     lock = threading.Lock()
     emit = on_event or (lambda event: None)
 
+    full: list[str] = []  # set once a clip meets a full disk: the rest would only fail too
+
     def one(spec: ClipSpec) -> ClipOutcome:
-        outcome = _render_one(batch, spec, recording_key, previous.get(spec.cut.name), emit)
+        if full:
+            cut = spec.cut
+            outcome = ClipOutcome(cut.index, cut.name, cut.sku, cut.title, cut.start, cut.end,
+                                  cut.duration, "failed", error=full[0])
+        else:
+            outcome = _render_one(batch, spec, recording_key, previous.get(spec.cut.name), emit)
+            if outcome.error and "No space left on device" in outcome.error:
+                full.append(f"not rendered: {out_dir} is full (no space left on device); free "
+                            "some space and render again (finished clips are kept)")
         with lock:
             outcomes[spec.cut.index] = outcome
             _write_manifest(batch, [outcomes[k] for k in sorted(outcomes)])

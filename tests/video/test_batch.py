@@ -263,5 +263,8 @@ def test_a_full_output_folder_fails_each_clip_clearly_and_leaves_no_partial_file
     text = result.output + result.stderr
     assert "no space left" in text.lower()
     assert "Traceback" not in text
+    # the first clip meets the full disk; the next is not even tried, and says why
+    assert text.count("ffmpeg failed") == 1
+    assert f"not rendered: {out} is full" in " ".join(text.split())
     leftovers = [p.name for p in out.iterdir() if p.suffix in (".mp4", ".jpg")]
     assert leftovers == []  # no half-written clip, no temp file
