@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/plan_arrange.py --record
 	$(BIN)/python benchmarks/live_fanout.py --record
 	$(BIN)/python benchmarks/live_ingest.py --record
+	$(BIN)/python benchmarks/live_scale.py --record
 	$(BIN)/python benchmarks/clip_render.py --record
 	$(BIN)/python benchmarks/clip_batch.py --record
 	$(BIN)/python benchmarks/replay.py --record

@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,9 +36,12 @@ from benchmarks._live_rig import (  # noqa: E402
     Profiler,
     StudioServer,
     Subscribers,
+    busy_share,
+    connections,
     cpu_seconds,
     load_average,
     machine,
+    machine_ticks,
     percentile,
     raise_open_files,
     ws_address,
@@ -48,9 +52,12 @@ SKUS = ("BT-SERUM-30", "BT-LIP-01")
 WARM_UP = 10
 
 
-async def operate_studio(url: str, token: str, commands: int, rate: float
+async def operate_studio(url: str, token: str, commands: int, rate: float,
+                         acked_at: dict[int, float] | None = None
                          ) -> tuple[dict[int, float], list[str]]:
-    """Send ``card.take`` commands at ``rate``; return send time by resulting seq, and the events."""
+    """Send ``card.take`` commands at ``rate``; return send time by resulting seq, and the events.
+
+    ``acked_at``, if given, receives when each ack arrived, by seq."""
     from websockets.asyncio.client import connect
 
     socket = await connect(ws_address(url), max_size=None, ping_interval=None)
@@ -66,6 +73,8 @@ async def operate_studio(url: str, token: str, commands: int, rate: float
             frame = json.loads(raw)
             if frame["type"] == "ack":
                 seq_of[frame["id"]] = frame["seq"]
+                if acked_at is not None:
+                    acked_at[frame["seq"]] = time.perf_counter()
             elif frame["type"] == "reject":
                 raise SystemExit(f"command refused: {frame}")
             elif frame["type"] == "event":
@@ -123,27 +132,49 @@ async def _paced(count: int, rate: float, send) -> None:
 
 def measure(server, subscribers: int, commands: int, rate: float, compression: str | None,
             frames: list[str] | None, profile: Path | None = None) -> dict:
-    """One round: subscribers connect, the operator sends, every delivery is timed."""
-    with Subscribers(server.url, server.tokens["overlay"], subscribers, processes=2,
+    """One round: subscribers connect, the operator sends, every delivery is timed.
+
+    ``server`` may be a deployment of several servers: the subscribers are spread over its
+    ``urls`` and the operator talks to the first; ``by_server`` holds p50/p99 at the last
+    subscriber of each server."""
+    with Subscribers(server.urls, server.tokens["overlay"], subscribers, processes=2,
                      mode="fanout", compression=compression) as subs:
-        cpu = cpu_seconds(server.pid)
-        with Profiler(server.pid, profile):
+        pids = server.pids
+        spread: Counter[int] = Counter()  # subscribers each server process holds
+        for url in server.urls:
+            spread.update(connections(server.worker_pids, int(url.rsplit(":", 1)[1])))
+        cpu, ticks, own = cpu_seconds(pids), machine_ticks(), time.process_time()
+        since = time.monotonic()
+        acked_at: dict[int, float] = {}
+        with Profiler(server.worker_pids, profile):
             if frames is None:
                 sent_at, frames = asyncio.run(operate_studio(
-                    server.url, server.tokens["operator"], commands, rate))
+                    server.url, server.tokens["operator"], commands, rate, acked_at))
             else:
                 sent_at = asyncio.run(operate_bare(server.url, frames, rate))
             time.sleep(2)  # the last events are on their way
-        cpu = cpu_seconds(server.pid) - cpu
+        cpu, ticks, own = cpu_seconds(pids) - cpu, (ticks, machine_ticks()), time.process_time() - own
+        until = time.monotonic()
         arrivals, received, _ = subs.collect()
+    busy, others = busy_share(*ticks, cpu + own + subs.cpu)  # others: PostgreSQL, Redis, the rest
     complete = [seq for seq in sent_at if received[seq] == subscribers]
     latencies = [(arrivals[seq] - sent_at[seq]) * 1000 for seq in complete]
+    acks = [(acked_at[seq] - sent_at[seq]) * 1000 for seq in sent_at if seq in acked_at]
+    by_server = []
+    for mine in subs.by_url:
+        own = [(mine[seq] - sent_at[seq]) * 1000 for seq in complete if seq in mine]
+        by_server.append((percentile(own, 0.5), percentile(own, 0.99)) if own else None)
     return {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
             "max": max(latencies), "complete": len(complete),
             "missing": sum(subscribers - received[seq] for seq in sent_at),
             "cpu_ms": cpu * 1000 / (commands + WARM_UP), "frames": frames,
             "client_cpu_ms": subs.cpu * 1000 / (commands + WARM_UP),
-            "size": sum(len(f.encode()) for f in frames) / len(frames)}
+            "size": sum(len(f.encode()) for f in frames) / len(frames),
+            "ack": (percentile(acks, 0.5), percentile(acks, 0.99)) if acks else None,
+            "latencies": latencies, "by_server": by_server, "order": dict(subs.order),
+            "connections": dict(spread), "busy": busy, "others": others,
+            "gc": server.gc_pauses(since, until) if hasattr(server, "gc_pauses") else {},
+            "client_gc": [(g, ms) for g, ms, at in subs.gc if since <= at <= until]}
 
 
 def median_round(rounds: list[dict]) -> dict:

@@ -19,12 +19,13 @@ import argparse
 import asyncio
 import contextlib
 import json
-import sqlite3
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import websockets
 
@@ -36,6 +37,7 @@ from benchmarks._live_rig import (  # noqa: E402
     BareServer,
     StudioServer,
     Subscribers,
+    connections,
     cpu_seconds,
     load_average,
     machine,
@@ -62,13 +64,40 @@ def frames(batches: int, size: int) -> list[str]:
     return out
 
 
-async def send_all(url: str, token: str, batches: list[str], every: float) -> dict:
-    """Send the batches on a fixed schedule (late ones go at once) and collect the answers."""
+async def send_all(urls: list[str], token: str, batches: list[str], every: float,
+                   clients: int = 1, connected=None) -> dict:
+    """Send the batches on a fixed schedule, batch ``n`` at ``n × every`` by client ``n % clients``
+    (late ones go at once); client ``c`` talks to ``urls[c % len(urls)]``. Collect the answers.
+    ``connected`` is called once every client's socket is open."""
     from websockets.asyncio.client import connect
 
-    socket = await connect(ws_address(url), max_size=None, ping_interval=None)
-    await socket.send(json.dumps({"type": "hello", "token": token}))
-    await socket.recv()
+    async def open_one(url: str) -> Any:
+        socket = await connect(ws_address(url), max_size=None, ping_interval=None)
+        await socket.send(json.dumps({"type": "hello", "token": token}))
+        await socket.recv()
+        return socket
+
+    sockets = [await open_one(urls[c % len(urls)]) for c in range(clients)]
+    if connected is not None:
+        connected()
+    start = time.perf_counter()
+    parts = await asyncio.gather(*(_send_share(socket, batches, every, c, clients, start)
+                                   for c, socket in enumerate(sockets)))
+    sending = max(part.pop("sending") for part in parts)
+    merged: dict[str, Any] = {"sent_at": {}, "answered_at": {}, "closed": None}
+    for part in parts:
+        for key in ("accepted", "duplicates", "refused"):
+            merged[key] = merged.get(key, 0) + part[key]
+        merged["sent_at"].update(part["sent_at"])
+        merged["answered_at"].update(part["answered_at"])
+        merged["closed"] = merged["closed"] or part["closed"]
+    return {**merged, "sending": sending, "behind": sending - (len(batches) - 1) * every}
+
+
+async def _send_share(socket, batches: list[str], every: float, client: int, clients: int,
+                      start: float) -> dict:
+    """One ingest socket's share of the schedule."""
+    numbers = range(client, len(batches), clients)
     sent_at: dict[int, float] = {}
     answered_at: dict[int, float] = {}
     totals = {"accepted": 0, "duplicates": 0, "refused": 0}
@@ -95,18 +124,17 @@ async def send_all(url: str, token: str, batches: list[str], every: float) -> di
             else:
                 totals["accepted"] += frame.get("accepted", 0)
                 totals["duplicates"] += frame.get("duplicates", 0)
-            if len(answered_at) == len(batches):
+            if len(answered_at) == len(numbers):
                 done.set()
 
-    start = time.perf_counter()
     reader = asyncio.create_task(read())
-    for number, text in enumerate(batches):
+    for number in numbers:
         delay = start + number * every - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         sent_at[number] = time.perf_counter()
         with contextlib.suppress(websockets.ConnectionClosed):  # counted as unanswered
-            await socket.send(text)
+            await socket.send(batches[number])
     sending = time.perf_counter() - start
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(done.wait(), 120)
@@ -114,34 +142,66 @@ async def send_all(url: str, token: str, batches: list[str], every: float) -> di
     reader.cancel()
     await socket.close()
     return {**totals, "sent_at": sent_at, "answered_at": answered_at, "sending": sending,
-            "behind": sending - (len(batches) - 1) * every, "closed": server_closed}
+            "closed": server_closed}
 
 
-def persisted(database: Path) -> tuple[int, int]:
-    """Comments in the event log, and how many distinct ids among them."""
-    with sqlite3.connect(database) as connection:
-        total, distinct = connection.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT json_extract(item.value, '$.id')) "
-            "FROM live_events, json_each(live_events.data, '$.items') AS item "
-            "WHERE live_events.show_id = ? AND live_events.type = 'comments'", (SHOW,)).fetchone()
-    return total, distinct
+def persisted(database_url: str) -> dict[str, int]:
+    """What the event log holds: comments and distinct ids among them, events, highest seq and
+    distinct seqs (SQLite or PostgreSQL)."""
+    from sqlalchemy import create_engine, text
+
+    if database_url.startswith("sqlite"):
+        items = ("SELECT COUNT(*), COUNT(DISTINCT json_extract(item.value, '$.id')) "
+                 "FROM live_events, json_each(live_events.data, '$.items') AS item "
+                 "WHERE live_events.show_id = :show AND live_events.type = 'comments'")
+    else:
+        items = ("SELECT COUNT(*), COUNT(DISTINCT item ->> 'id') "
+                 "FROM live_events, jsonb_array_elements(live_events.data::jsonb -> 'items') AS item "
+                 "WHERE live_events.show_id = :show AND live_events.type = 'comments'")
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            total, distinct = connection.execute(text(items), {"show": SHOW}).one()
+            events, top, seqs = connection.execute(text(
+                "SELECT COUNT(*), COALESCE(MAX(seq), 0), COUNT(DISTINCT seq) FROM live_events "
+                "WHERE show_id = :show"), {"show": SHOW}).one()
+    finally:
+        engine.dispose()
+    return {"persisted": total, "distinct": distinct, "events": events, "max_seq": top,
+            "distinct_seqs": seqs}
 
 
-def measure(server, batches: list[str], size: int, every: float) -> dict:
+def measure(server, batches: list[str], size: int, every: float, *, clients: int = 1,
+            subscribers: int = SUBSCRIBERS) -> dict:
+    """One run. ``server`` may be a deployment of several servers: the ingest clients and the
+    subscribers are spread over its ``urls``."""
     expected = len(batches) * size
-    with Subscribers(server.url, server.tokens["overlay"], SUBSCRIBERS, processes=1,
+    with Subscribers(server.urls, server.tokens["overlay"], subscribers, processes=1,
                      mode="ingest", compression="deflate") as subs:
-        cpu = cpu_seconds(server.pid)
-        result = asyncio.run(send_all(server.url, server.tokens["ingest"], batches, every))
+        pids = server.pids
+        ports = {int(url.rsplit(":", 1)[1]) for url in server.urls}
+
+        def spread() -> Counter[int]:  # sockets each server process holds
+            held: Counter[int] = Counter()
+            for port in ports:
+                held.update(connections(server.worker_pids, port))
+            return held
+
+        watching, ingesting = spread(), Counter()
+        cpu = cpu_seconds(pids)
+        result = asyncio.run(send_all(server.urls, server.tokens["ingest"], batches, every,
+                                      clients, lambda: ingesting.update(spread() - watching)))
         subs.wait_delivered(expected)
-        cpu = cpu_seconds(server.pid) - cpu
+        cpu = cpu_seconds(pids) - cpu
         arrivals, _, delivered = subs.collect()
     sent_at = result["sent_at"]
     acks = [(result["answered_at"][n] - sent_at[n]) * 1000 for n in result["answered_at"]]
     deliveries = [(arrivals[n] - sent_at[n]) * 1000 for n in sent_at if n in arrivals]
     return {**result, "sent": expected, "delivered": delivered, "cpu": cpu,
             "ack_p50": percentile(acks, 0.5), "ack_p99": percentile(acks, 0.99),
-            "seen_p50": percentile(deliveries, 0.5), "seen_p99": percentile(deliveries, 0.99)}
+            "seen_p50": percentile(deliveries, 0.5), "seen_p99": percentile(deliveries, 0.99),
+            "order": dict(subs.order),
+            "connections": {pid: (n, ingesting[pid]) for pid, n in watching.items()}}
 
 
 def main() -> None:
@@ -160,7 +220,7 @@ def main() -> None:
         folder = Path(tmp)
         with StudioServer(folder) as studio:
             ours = measure(studio, batches, args.batch, args.every)
-            ours["persisted"], ours["distinct"] = persisted(studio.database)
+            ours.update(persisted(studio.database_url))
         loads.append(load_average())
         with BareServer(folder) as bare:
             base = measure(bare, batches, args.batch, args.every)
