@@ -35,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SHOW = "demo-winter-goodies"
 SEQ = re.compile(r'"seq":(\d+)')
+SEQ_BYTES = re.compile(rb'"seq":(\d+)')
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"  # this machine's services
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -420,6 +421,26 @@ def fresh_postgres(url: str, prefix: str = "studio_bench") -> Iterator[str]:
         admin.dispose()
 
 
+def metric_total(urls: list[str], name: str) -> float | None:
+    """A Prometheus counter summed over the servers' ``/metrics`` (with ``--workers`` one answer
+    already sums the workers); None when a server does not export it."""
+    import urllib.request
+
+    total = 0.0
+    for url in urls:
+        try:
+            with urllib.request.urlopen(f"{url}/metrics", timeout=30) as answer:
+                text = answer.read().decode()
+        except OSError:
+            return None
+        samples = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith((f"{name}_total ", f"{name}_total{{"))]
+        if not samples:
+            return None
+        total += sum(samples)
+    return total
+
+
 def live_states(urls: list[str], token: str) -> list[dict[str, Any]]:
     """Each server's own replica of the show (``GET …/state``): seq and stats, for comparing."""
     import urllib.request
@@ -613,6 +634,13 @@ class _Order:
 
 async def _subscribe(urls, token, first, size, mode, compression, ready, stop, results,
                      delivered) -> None:
+    if mode == "fanout" and compression is None:
+        try:
+            import picows  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            return await _subscribe_picows(urls, token, first, size, ready, stop, results)
     from websockets.asyncio.client import connect
 
     perf_counter = time.perf_counter  # CLOCK_MONOTONIC on Linux: the same clock in every process
@@ -686,3 +714,72 @@ async def _subscribe(urls, token, first, size, mode, compression, ready, stop, r
     await asyncio.gather(*readers, return_exceptions=True)
     await asyncio.gather(*(c.close() for c, _ in sockets), return_exceptions=True)
     results.put((arrivals, received, time.process_time() - cpu, by_url, dict(counts), CLIENT_GC))
+
+
+async def _subscribe_picows(urls, token, first, size, ready, stop, results) -> None:
+    """Fan-out readers on picows (Cython frame parsing, one callback per frame, no task per
+    socket): the measuring side then costs a fraction of the servers it measures, where the
+    pure-Python client cost as much CPU as the servers on the same two cores."""
+    from picows import WSListener, WSMsgType, ws_connect
+
+    perf_counter = time.perf_counter
+    arrivals: dict[int, float] = {}
+    by_url: list[dict[int, float]] = [{} for _ in urls]
+    received: Counter[int] = Counter()
+    counts: Counter[str] = Counter()
+    hello = json.dumps({"type": "hello", "token": token}).encode()
+    event, snapshot = b'{"type":"event"', b'{"type":"snapshot"'
+
+    class Reader(WSListener):
+        def __init__(self, mine: dict[int, float]) -> None:
+            self.mine, self.order = mine, None
+            self.first: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_ws_connected(self, transport) -> None:
+            transport.send(WSMsgType.TEXT, hello)
+
+        def on_ws_frame(self, transport, frame) -> None:
+            moment = perf_counter()
+            if frame.msg_type != WSMsgType.TEXT:
+                if frame.msg_type == WSMsgType.CLOSE:
+                    transport.send_close(frame.get_close_code())
+                    transport.disconnect()
+                return
+            raw = frame.get_payload_as_bytes()
+            if raw.startswith(event):
+                seq = int(SEQ_BYTES.search(raw, 0, 64).group(1))
+                if self.order is not None:
+                    self.order.event(seq)
+                received[seq] += 1
+                if moment > arrivals.get(seq, 0.0):
+                    arrivals[seq] = moment
+                if moment > self.mine.get(seq, 0.0):
+                    self.mine[seq] = moment
+            elif raw.startswith(snapshot):
+                seq = int(SEQ_BYTES.search(raw).group(1))
+                if self.order is None:
+                    self.order = _Order(seq, counts)
+                    self.first.set_result(None)
+                else:
+                    self.order.snapshot(seq)
+
+    async def open_one(index: int):
+        url = ws_address(urls[index % len(urls)])
+        transport, reader = await ws_connect(lambda: Reader(by_url[index % len(urls)]), url,
+                                             websocket_handshake_timeout=120,
+                                             max_frame_size=64 * 1024 * 1024)
+        await asyncio.wait_for(reader.first, 120)
+        return transport
+
+    transports = []
+    for start in range(0, size, 50):
+        transports += await asyncio.gather(*(open_one(first + start + i)
+                                             for i in range(min(50, size - start))))
+    ready.set()
+    cpu = time.process_time()
+    while not stop.is_set():
+        await asyncio.sleep(0.05)
+    spent = time.process_time() - cpu
+    for transport in transports:
+        transport.disconnect()
+    results.put((arrivals, received, spent, by_url, dict(counts), CLIENT_GC))

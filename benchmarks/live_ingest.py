@@ -84,13 +84,14 @@ async def send_all(urls: list[str], token: str, batches: list[str], every: float
     parts = await asyncio.gather(*(_send_share(socket, batches, every, c, clients, start)
                                    for c, socket in enumerate(sockets)))
     sending = max(part.pop("sending") for part in parts)
-    merged: dict[str, Any] = {"sent_at": {}, "answered_at": {}, "closed": None}
+    merged: dict[str, Any] = {"sent_at": {}, "answered_at": {}, "closed": None, "reasons": Counter()}
     for part in parts:
         for key in ("accepted", "duplicates", "refused"):
             merged[key] = merged.get(key, 0) + part[key]
         merged["sent_at"].update(part["sent_at"])
         merged["answered_at"].update(part["answered_at"])
         merged["closed"] = merged["closed"] or part["closed"]
+        merged["reasons"].update(part["reasons"])
     return {**merged, "sending": sending, "behind": sending - (len(batches) - 1) * every}
 
 
@@ -101,6 +102,7 @@ async def _send_share(socket, batches: list[str], every: float, client: int, cli
     sent_at: dict[int, float] = {}
     answered_at: dict[int, float] = {}
     totals = {"accepted": 0, "duplicates": 0, "refused": 0}
+    reasons: Counter[str] = Counter()  # why batches were refused
     done = asyncio.Event()
     closed: dict[str, object] = {}
 
@@ -121,6 +123,7 @@ async def _send_share(socket, batches: list[str], every: float, client: int, cli
             answered_at[number] = time.perf_counter()
             if frame["type"] == "reject" or not frame.get("ok"):
                 totals["refused"] += 1
+                reasons[str(frame.get("reason") or frame.get("code"))] += 1
             else:
                 totals["accepted"] += frame.get("accepted", 0)
                 totals["duplicates"] += frame.get("duplicates", 0)
@@ -142,7 +145,7 @@ async def _send_share(socket, batches: list[str], every: float, client: int, cli
     reader.cancel()
     await socket.close()
     return {**totals, "sent_at": sent_at, "answered_at": answered_at, "sending": sending,
-            "closed": server_closed}
+            "closed": server_closed, "reasons": reasons}
 
 
 def persisted(database_url: str) -> dict[str, int]:

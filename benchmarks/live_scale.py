@@ -57,6 +57,7 @@ from benchmarks._live_rig import (  # noqa: E402
     live_states,
     load_average,
     machine,
+    metric_total,
     postgres_reachable,
     raise_open_files,
     redis_reachable,
@@ -121,8 +122,10 @@ def run_fanout(args, folder: Path) -> str:
                 if args.profile and round_number == 0:
                     slug = "-".join(re.findall(r"[a-z0-9]+", name.lower()))
                     profile = args.profile / f"fanout-{slug}.txt"
+                # no compression offered: Studio refuses it anyway, and then the readers can be
+                # picows ones (`_live_rig._subscribe_picows`), light beside the servers they time
                 result = live_fanout.measure(deployment, args.subscribers, args.commands, args.rate,
-                                             "deflate", None, profile)
+                                             None, None, profile)
                 rounds.setdefault(name, []).append(result)
                 servers = "; ".join(f"{p50:.1f}/{p99:.1f}" for p50, p99 in
                                     (b for b in result["by_server"] if b))
@@ -206,6 +209,9 @@ def run_ingest(args, folder: Path) -> str:
                                          subscribers=live_ingest.SUBSCRIBERS)
             time.sleep(2)  # the watchers' once-a-second look at the log, should anything lag
             result.update(live_ingest.persisted(deployment.database_url))
+            result["refused_comments"] = result["refused"] * size  # every batch is ``size`` long
+            # commits that lost the race for the next seq to another worker and were decided again
+            result["conflicts"] = metric_total(deployment.urls, "studio_live_seq_conflicts")
             asks = deployment.urls * (4 if len(deployment.urls) == 1 else 1)
             states = live_states(asks, deployment.tokens["overlay"])
             result["replicas"] = [(s["seq"], s["state"]["stats"]["comments"]) for s in states]
@@ -225,16 +231,18 @@ def run_ingest(args, folder: Path) -> str:
         f"PostgreSQL + Redis for every row; sockets alternate between the servers (load average "
         f"before and after each layout: {', '.join(loads)}).",
         "",
-        "| layout | sent | sent per s | accepted | refused batches | in the log (distinct) "
+        "| layout | sent | sent per s | accepted | refused (\"send again\"): batches | in the log (distinct) "
         f"| sockets per server process ({live_ingest.SUBSCRIBERS} subscribers + {INGEST_CLIENTS} ingest) "
-        "| log events / highest seq | servers' replicas: seq, comments | lost | delivered per subscriber "
+        "| log events / highest seq | seq races lost (retried) | servers' replicas: seq, comments "
+        "| lost: acknowledged, not in the log / never answered | delivered per subscriber "
         "| answer ms p50 / p99 | at last subscriber ms p50 / p99 | seq gaps / repeats "
         "| server CPU (of one core) |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     verdicts = []
     for name, r in results.items():
-        lost = r["sent"] - r["distinct"]
+        lost = f"{losses(r)[0]:,} / {losses(r)[1]:,}"
+        conflicts = "–" if r["conflicts"] is None else f"{r['conflicts']:,.0f}"
         replicas = "; ".join(f"{seq:,}, {comments:,} ({r['replicas'].count((seq, comments))} "
                              f"of {len(r['replicas'])} asked)"
                              for seq, comments in sorted(set(r["replicas"])))
@@ -242,7 +250,9 @@ def run_ingest(args, folder: Path) -> str:
             f"| {name} | {r['sent']:,} | {r['sent'] / (r['sending'] + every):,.0f} "
             f"| {r['accepted']:,} | {r['refused']} | {r['persisted']:,} ({r['distinct']:,}) "
             f"| {spread(r)} "
-            f"| {r['events']:,} / {r['max_seq']:,} | {replicas} | {lost:,} "
+            f"| {r['events']:,} / {r['max_seq']:,} "
+            f"| {conflicts} "
+            f"| {replicas} | {lost} "
             f"| {min(r['delivered']):,}–{max(r['delivered']):,} "
             f"| {r['ack_p50']:.0f} / {r['ack_p99']:.0f} | {r['seen_p50']:.0f} / {r['seen_p99']:.0f} "
             f"| {r['order'].get('gaps', 0)} / {r['order'].get('repeats', 0)} "
@@ -252,15 +262,26 @@ def run_ingest(args, folder: Path) -> str:
     return "\n".join(lines)
 
 
+def losses(r: dict) -> tuple[int, int]:
+    """Comments acknowledged but missing from the log, and comments never answered at all (a
+    refused batch was answered "send again": the client still has it)."""
+    acknowledged_missing = max(0, r["accepted"] - r["distinct"])
+    unanswered = r["sent"] - r["accepted"] - r["duplicates"] - r["refused_comments"]
+    return acknowledged_missing, unanswered
+
+
 def problems(r: dict) -> list[str]:
     """Every subscriber-independent count that disagrees with what was sent."""
     sent = r["sent"]
     found = []
     if r["accepted"] != sent or r["refused"] or r["duplicates"]:
-        found.append(f"answers accepted {r['accepted']:,} of {sent:,} ({r['refused']} batches "
-                     f"refused, {r['duplicates']:,} duplicates)")
-    if r["persisted"] != sent or r["distinct"] != sent:
-        found.append(f"the log holds {r['persisted']:,} comments ({r['distinct']:,} distinct)")
+        found.append(f"answers accepted {r['accepted']:,} of {sent:,} ({r['refused']} batches, "
+                     f"{r['refused_comments']:,} comments, refused with \"send again\"; "
+                     f"{r['duplicates']:,} duplicates)" + "".join(
+                         f"; {n} × {reason!r}" for reason, n in r["reasons"].most_common()))
+    if r["persisted"] != r["accepted"] or r["distinct"] != r["accepted"]:
+        found.append(f"the log holds {r['persisted']:,} comments ({r['distinct']:,} distinct) "
+                     f"for {r['accepted']:,} acknowledged")
     if not r["events"] == r["max_seq"] == r["distinct_seqs"]:
         found.append(f"the log's seqs are not 1…n: {r['events']:,} events, highest "
                      f"{r['max_seq']:,}, {r['distinct_seqs']:,} distinct")
@@ -282,8 +303,9 @@ def verdict(r: dict) -> str:
     found = problems(r)
     undelivered = sum(r["persisted"] - d for d in r["delivered"])
     gaps = r["order"].get("gaps", 0) + r["order"].get("repeats", 0)
-    text = (f"{r['distinct']:,} of {r['sent']:,} comments in the log, "
-            f"{r['sent'] - r['distinct']:,} lost")
+    missing, unanswered = losses(r)
+    text = (f"{r['distinct']:,} of {r['sent']:,} comments in the log; lost: {missing:,} "
+            f"acknowledged but not in the log, {unanswered:,} never answered")
     if found:
         text += "; " + "; ".join(found)
     else:
@@ -295,7 +317,8 @@ def verdict(r: dict) -> str:
 
 
 def summary(r: dict) -> str:
-    return (f"sockets {spread(r)}, sent {r['sent']:,}, accepted {r['accepted']:,}, "
+    return (f"sockets {spread(r)}, seq races lost {r['conflicts']}, sent {r['sent']:,}, "
+            f"accepted {r['accepted']:,}, "
             f"refused {r['refused']}, in log "
             f"{r['persisted']:,} ({r['distinct']:,} distinct), events {r['events']:,}, max seq "
             f"{r['max_seq']:,}, replicas {r['replicas']}, delivered {min(r['delivered']):,}–"

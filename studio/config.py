@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="Server logs: text for people, json (one object a line) for "
         "log collectors.")
+    gc_threshold: int = Field(
+        default=20_000, ge=0, description="While serving: allocations between collections of "
+        "the youngest generation (Python's default is 700; 0 keeps it). Fewer collections let "
+        "fewer short-lived objects reach the old generation, whose growth triggers the long "
+        "full collections.")
     debug: bool = False
 
     @field_validator("database_url", "redis_url", "ffmpeg", mode="before")

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +51,13 @@ MAX_BATCH = 2000
 PLAN_CHECK_SECONDS = 2.0
 COMMIT_ATTEMPTS = 8  # tries when other workers keep taking the next seq first
 WATCH_SECONDS = 1.0  # with other workers: how often the log is checked for missed events
+
+
+async def _back_off(attempt: int) -> None:
+    """Before a retry after losing the next seq to another worker: a random pause that doubles
+    each time, so two workers writing at the same pace stop colliding in step."""
+    if attempt:
+        await asyncio.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** attempt)))
 
 
 class SeqTaken(Exception):
@@ -397,7 +405,8 @@ class ShowHub:
             return Outcome(command_id, code="storage",
                            reason=f"not saved, try again: the database is unreachable "
                                   f"({type(exc).__name__})")
-        for _attempt in range(COMMIT_ATTEMPTS):
+        for attempt in range(COMMIT_ATTEMPTS):
+            await _back_off(attempt)
             async with self.lock:
                 known = self.outcomes.get(command_id)
                 if known is not None:
@@ -460,7 +469,8 @@ class ShowHub:
             return
 
         slots, cards = await asyncio.to_thread(self._load_plan)
-        for _attempt in range(COMMIT_ATTEMPTS):
+        for attempt in range(COMMIT_ATTEMPTS):
+            await _back_off(attempt)
             async with self.lock:
                 if current == self.plan_version:
                     return
@@ -525,7 +535,8 @@ class ShowHub:
 
         Every worker's timer fires; the first to write wins and the others, caught up, find
         nothing left to do."""
-        for _attempt in range(COMMIT_ATTEMPTS):
+        for attempt in range(COMMIT_ATTEMPTS):
+            await _back_off(attempt)
             async with self.lock:
                 at = now()
                 events = command_rules.due_events(self.state, at)
@@ -564,7 +575,8 @@ class ShowHub:
         error = "other workers kept writing first; send again"
         results: list[dict[str, Any]] = []
         seq = self.state.seq
-        for _attempt in range(COMMIT_ATTEMPTS):
+        for attempt in range(COMMIT_ATTEMPTS):
+            await _back_off(attempt)
             async with self.lock:
                 at = now()
                 items, results = self._batch_items(batch, at, written)
