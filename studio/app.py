@@ -21,7 +21,7 @@ from studio import __version__
 from studio.config import Settings, get_settings
 from studio.db import make_engine, make_session_factory
 from studio.errors import ErrorDetail, StudioError, ValidationFailed, unstorable
-from studio.web import make_templates, web_root
+from studio.web import make_templates, render, web_root
 
 log = logging.getLogger("studio")
 
@@ -205,12 +205,8 @@ def _error_response(
     if _wants_json(request):
         body = {"error": {"code": code, "message": message, "details": details}}
         return JSONResponse(body, status_code=status)
-    templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request, "error.html",
-        {"status": status, "message": message, "details": details},
-        status_code=status,
-    )
+    return render(request, "error.html", {"status": status, "message": message, "details": details},
+                  status_code=status)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -14,7 +14,8 @@ from studio.catalog import schemas, service, values
 from studio.catalog.models import PRICE_FIELDS, Product
 from studio.deps import DbSession
 from studio.errors import ValidationFailed
-from studio.web import render
+from studio.i18n import translate
+from studio.web import format_money, page_language, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
@@ -64,7 +65,7 @@ async def save_product(request: Request, product_code: str, session: DbSession) 
     product = service.get_product(session=session, product_code=product_code)
     form = {k: str(v) for k, v in (await request.form()).items()}
     errors: dict[str, str] = {}
-    product_in, sku_updates = _parse_form(product, form, errors)
+    product_in, sku_updates = _parse_form(product, form, errors, page_language(request))
     if not errors:
         try:
             with session.begin_nested():  # all of the form or none of it
@@ -106,18 +107,20 @@ def _form_from_product(product: Product) -> dict[str, str]:
 
 
 def _parse_form(
-    product: Product, form: dict[str, str], errors: dict[str, str]
+    product: Product, form: dict[str, str], errors: dict[str, str], language: str
 ) -> tuple[schemas.ProductUpdate, list[tuple[Any, schemas.SkuUpdate]]]:
+    required = translate(language, "required")
     title = form.get("title", "").strip()
     if not title:
-        errors["title"] = "required / 必填"
+        errors["title"] = required
     points: list[schemas.SellingPointIn] = []
     for line_no, line in enumerate(form.get("selling_points", "").splitlines(), 1):
         try:
             points.extend(schemas.SellingPointIn(text=text, fabe=fabe)
                           for text, fabe in values.parse_selling_points(line))
         except ValueError as exc:
-            errors["selling_points"] = f"line {line_no}: {exc}"
+            errors["selling_points"] = translate(language, "line %(line)s: %(problem)s") % {
+                "line": line_no, "problem": exc}
     try:
         tags = values.parse_tags(form.get("tags", ""))
     except ValueError as exc:
@@ -143,7 +146,7 @@ def _parse_form(
             text = form.get(key, "").strip()
             if not text:
                 if name in ("live_price", "stock"):
-                    errors[key] = "required / 必填"
+                    errors[key] = required
                 parsed[name] = None
                 continue
             try:
@@ -157,7 +160,8 @@ def _parse_form(
                 errors[key] = str(exc)
         live, floor = parsed.get("live_price"), parsed.get("floor_price")
         if live is not None and floor is not None and floor > live:
-            errors[f"{sku.sku}.floor_price"] = f"above the live price {live} / 高于直播价"
+            errors[f"{sku.sku}.floor_price"] = translate(language, "above the live price %(price)s") % {
+                "price": format_money(live, product.currency, language)}
         sku_updates.append((sku, schemas.SkuUpdate.model_construct(
             _fields_set=set(SKU_FORM_FIELDS), **parsed)))
     return product_in, sku_updates

@@ -108,7 +108,9 @@ def compare_command(
     if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    table = Table("metric", show_a, show_b, "difference", box=None)
+    marked = [f"{name} (彩排 rehearsal)" if result["rehearsal_of"][side] else name
+              for side, name in (("a", show_a), ("b", show_b))]
+    table = Table("metric", *marked, "difference", box=None)
     for row in result["rows"]:
         table.add_row(row["metric"], str(row["a"]), str(row["b"]), str(row["difference"] or "–"))
     console.print(table)
@@ -124,19 +126,25 @@ def report_command(
     video: Annotated[str | None, typer.Option(
         help="the recording as the report should load it, e.g. a file name next to the report; "
              "without it the report asks for the file")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh-CN or en")] = "zh-CN",
 ) -> None:
     """A self-contained HTML report: charts, findings, tables and data inline; opens from disk."""
+    from studio import i18n
     from studio.config import get_settings
     from studio.replay import report
     from studio.shows import service as show_service
 
+    language = i18n.match(lang)
+    if language is None:
+        raise ValidationFailed(f"--lang {lang!r}: use zh-CN or en")
     with transaction(session_factory()) as session:
         found = show_service.get_show(session=session, show_id=show)
         review = service.build_review(session, found.id)
         title = found.title
         shift = report.recording(get_settings(), found.id, found.timezone,
                                  review.recording_start)["offset"]
-    size = report.write_report(out, review, title=title, video_src=video, video_offset=shift)
+    size = report.write_report(out, review, title=title, video_src=video, video_offset=shift,
+                               language=language)
     console.print(f"wrote {out} ({size / 1e6:.1f} MB): {len(review.minutes)} minutes, "
                   f"{len(review.slots)} slots, {len(review.by_sku)} SKUs, "
                   f"{len(review.findings)} findings", markup=False)

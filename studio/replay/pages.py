@@ -20,7 +20,7 @@ from studio.replay.metrics import Review
 from studio.replay.models import MinuteMetrics, OrderLine
 from studio.shows import service as show_service
 from studio.shows.models import Show
-from studio.web import render
+from studio.web import page_language, remember_language, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,6 +29,9 @@ PLOTLY_PATH = "/vendor/plotly.min.js"
 
 def shows_with_data(session: Session) -> list[dict[str, Any]]:
     """Shows with imported orders or minute metrics, newest first, with their minute figures.
+
+    A rehearsal copy 彩排 is listed with ``rehearsal_of`` set (and its title says so): its
+    figures are simulated, never real sales.
 
     Order lines run to millions per show, so the list only asks whether a show has any (one index
     probe each); the minute table is small, so its count and peak are summed here.
@@ -45,7 +48,7 @@ def shows_with_data(session: Session) -> list[dict[str, Any]]:
                func.max(MinuteMetrics.online_viewers).label("peak"))
         .where(MinuteMetrics.show_id.in_([show.id for show, _ in rows]))
         .group_by(MinuteMetrics.show_id))}
-    return [{"show": show, "orders": bool(orders),
+    return [{"show": show, "orders": bool(orders), "rehearsal_of": show.rehearsal_of,
              "minutes": minutes[show.id].minutes if show.id in minutes else 0,
              "peak": minutes[show.id].peak if show.id in minutes else None} for show, orders in rows]
 
@@ -65,10 +68,16 @@ def replay_index(request: Request, session: DbSession, a: str | None = None,
 
 def _video(request: Request, show: Show, review: Review) -> dict[str, Any]:
     found = report.recording(request.app.state.settings, show.id, show.timezone,
-                             review.recording_start)
+                             review.recording_start, page_language(request))
     url = f"/clips/{quote(show.id, safe='')}/recording" if found["path"] else None
     return {"url": url, "offset": found["offset"], "note": found["note"], "mode": "page",
             "name": found["path"].name if found["path"] else None}
+
+
+@router.get("/replay/compare", response_model=None)
+def replay_compare_form(a: str, b: str) -> Response:
+    """``/replay/compare?a=…&b=…``: the side-by-side page of two shows (a rehearsal and its show)."""
+    return RedirectResponse(f"/replay/{quote(a, safe='')}/vs/{quote(b, safe='')}", status_code=303)
 
 
 @router.get("/replay/{show_id}", response_class=HTMLResponse)
@@ -76,7 +85,8 @@ def replay_dashboard(request: Request, show_id: str, session: DbSession) -> HTML
     """One show's review: charts with markers, the recording, findings, funnel, slots and SKUs."""
     show = show_service.get_show(session=session, show_id=show_id)
     review = service.build_review(session, show.id)
-    context = report.dashboard_context(review, title=show.title, video=_video(request, show, review))
+    context = report.dashboard_context(review, title=show.title, video=_video(request, show, review),
+                                       language=page_language(request))
     others = [r["show"] for r in shows_with_data(session) if r["show"].id != show.id]
     return render(request, "replay/show.html", {**context, "show": show, "mode": "page",
                                                 "others": others, "plotly_src": _plotly_src()})
@@ -90,29 +100,32 @@ def replay_compare(request: Request, show_a: str, show_b: str,
     reviews = [service.build_review(session, s.id) for s in shows]
     videos = [_video(request, s, r) for s, r in zip(shows, reviews, strict=True)]
     context = report.compare_context(*reviews, titles=(shows[0].title, shows[1].title),
-                                     videos=(videos[0], videos[1]))
+                                     videos=(videos[0], videos[1]), language=page_language(request))
     return render(request, "replay/compare.html", {**context, "shows": shows,
                                                    "plotly_src": _plotly_src()})
 
 
 @router.get("/replay/{show_id}/report.html")
-def replay_report(show_id: str, session: DbSession) -> Response:
-    """The self-contained HTML report, as a download (the same as ``studio replay report``)."""
+def replay_report(request: Request, show_id: str, session: DbSession) -> Response:
+    """The self-contained HTML report, in the page's language, as a download (as ``studio replay
+    report`` writes it)."""
     show = show_service.get_show(session=session, show_id=show_id)
     review = service.build_review(session, show.id)
-    html = report.render_report(review, title=show.title)
-    return Response(html, media_type="text/html; charset=utf-8",
-                    headers=_attachment(f"{show.id}-replay.html"))
+    html = report.render_report(review, title=show.title, language=page_language(request))
+    response = Response(html, media_type="text/html; charset=utf-8",
+                        headers=_attachment(f"{show.id}-replay.html"))
+    return remember_language(request, response)
 
 
 @router.get("/replay/{show_id}/export.xlsx")
-def replay_workbook(show_id: str, session: DbSession) -> Response:
+def replay_workbook(request: Request, show_id: str, session: DbSession) -> Response:
     """The workbook: a sheet per grain (the same as ``studio replay export``)."""
     import io
 
     show = show_service.get_show(session=session, show_id=show_id)
     buffer = io.BytesIO()
-    report.workbook(service.build_review(session, show.id), title=show.title).save(buffer)
+    report.workbook(service.build_review(session, show.id), title=show.title,
+                    language=page_language(request)).save(buffer)
     return Response(buffer.getvalue(), headers=_attachment(f"{show.id}-replay.xlsx"),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -43,6 +43,7 @@ def build_review(session: Session, show_id: str, *, full: bool = True) -> Review
 
     show = show_service.get_show(session=session, show_id=show_id)
     review = m.summarise(session, show_id, show.timezone)
+    review.rehearsal_of = show.rehearsal_of
     if not full:
         return review
     events = events_of(session, show_id)
@@ -185,6 +186,8 @@ def _findings(session, show_id, review: Review, metrics, cards, events) -> list[
                          "title": f"在线人数下降 {-drop:,} viewers lost in one minute",
                          "evidence": f"online {before:,} → {metrics[minute].online_viewers:,}"
                                      + (f" while “{shown}” was on screen" if shown else ""),
+                         "params": {"lost": -drop, "before": before,
+                                    "after": metrics[minute].online_viewers, "shown": shown},
                          **link(at)})
     # 2. the slots that earned least per minute
     timed = [s for s in review.slots if s["seconds"] >= 60 and s["gmv_per_minute"] is not None]
@@ -197,7 +200,10 @@ def _findings(session, show_id, review: Review, metrics, cards, events) -> list[
                          "title": f"低效时段 slot “{slot['title']}” sold ¥{slot['gmv_per_minute']}/min",
                          "evidence": f"GMV ¥{slot['gmv']} in {slot['seconds'] // 60} min"
                                      + (f", plan ¥{slot['planned_gmv']}" if slot.get('planned_gmv')
-                                        else ""), **link(at)})
+                                        else ""),
+                         "params": {"slot": slot["title"], "rate": slot["gmv_per_minute"],
+                                    "gmv": slot["gmv"], "minutes": slot["seconds"] // 60,
+                                    "planned": slot.get("planned_gmv") or None}, **link(at)})
     # 3. products that sold mostly outside their explanation window
     for row in review.by_sku:
         share = row.get("share_during")
@@ -208,7 +214,10 @@ def _findings(session, show_id, review: Review, metrics, cards, events) -> list[
                              "title": f"讲解外成交 {row['sku']} sold {100 - share * 100:.0f}% "
                                       "outside its explanation",
                              "evidence": f"¥{row['gmv_during']} during, ¥{row['gmv_before']} before, "
-                                         f"¥{row['gmv_after']} after", **link(at)})
+                                         f"¥{row['gmv_after']} after",
+                             "params": {"sku": row["sku"], "share": 1 - share,
+                                        "during": row["gmv_during"], "before": row["gmv_before"],
+                                        "after": row["gmv_after"]}, **link(at)})
     # 4. orders a minute before and during each coupon or flash sale
     for promo in m.promo_windows(events):
         if promo.kind == "giveaway" or promo.seconds < 30:
@@ -227,6 +236,11 @@ def _findings(session, show_id, review: Review, metrics, cards, events) -> list[
                          "evidence": f"{before.orders} orders in the {promo.seconds / 60:.1f} min "
                                      f"before, {during.orders} during"
                                      + (f" ({lift * 100:+.0f}%)" if lift is not None else ""),
+                         "params": {"promo": promo.kind, "label": promo.label,
+                                    "rate_before": rate_before or 0, "rate_during": rate_during or 0,
+                                    "orders_before": before.orders, "orders_during": during.orders,
+                                    "minutes": minutes.quantize(Decimal("0.1")),
+                                    "lift": lift},
                          **link(promo.start)})
     # 5. questions nobody answered
     questions, answered = question_events(session, show_id)
@@ -249,7 +263,7 @@ def summary_json(review: Review) -> dict[str, Any]:
     """The fields `studio replay summary --json` promises, money as decimal strings."""
     totals = review.totals.as_dict()
     return _plain({
-        "show": review.show_id, "timezone": review.timezone, **totals,
+        "show": review.show_id, "timezone": review.timezone, **_rehearsal(review), **totals,
         "peak_online": review.audience["peak_online"], "avg_online": review.audience["avg_online"],
         "aov_per_buyer": review.derived["aov_per_buyer"]["value"],
         "aov_per_order": review.derived["aov_per_order"]["value"],
@@ -264,12 +278,18 @@ def summary_json(review: Review) -> dict[str, Any]:
 
 def review_json(review: Review) -> dict[str, Any]:
     return _plain({
-        "show": review.show_id, "timezone": review.timezone, "totals": review.totals.as_dict(),
+        "show": review.show_id, "timezone": review.timezone, **_rehearsal(review),
+        "totals": review.totals.as_dict(),
         "audience": review.audience, "derived": review.derived, "funnel": review.funnel,
         "by_minute": review.minutes, "by_sku": review.by_sku, "slots": review.slots,
         "markers": review.markers, "findings": review.findings,
         "recording_start": review.recording_start.isoformat() if review.recording_start else None,
     })
+
+
+def _rehearsal(review: Review) -> dict[str, Any]:
+    """Every summary says whether its sales were real: a rehearsal's were simulated."""
+    return {"rehearsal": review.rehearsal_of is not None, "rehearsal_of": review.rehearsal_of}
 
 
 def _plain(value: Any) -> Any:

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from studio import i18n
 from studio.cli_support import actor_name, console, print_error, session_factory
 from studio.db import transaction
 from studio.errors import ValidationFailed
@@ -142,13 +143,17 @@ def render_command(
     plan_id: Annotated[str, typer.Argument(metavar="PLAN")],
     out: Annotated[Path, typer.Option(help="file to write")],
     fmt: Annotated[str, typer.Option("--format", help="html, md or pdf")] = "html",
+    lang: Annotated[str, typer.Option("--lang", help="zh-CN or en")] = i18n.DEFAULT,
 ) -> None:
     """Write a printable run sheet (HTML with print CSS, Markdown, or PDF)."""
+    language = i18n.match(lang)
+    if language is None:
+        raise ValidationFailed(f"--lang {lang!r}: use zh-CN or en")
     with transaction(session_factory()) as session:
         plan = service.get_plan(session=session, plan_id=plan_id)
         sheet = runsheet.build_runsheet(service.analyse(
             session=session, doc=service.current_doc(session=session, plan=plan)))
-    render.write_runsheet(sheet, fmt.lower(), out)
+    render.write_runsheet(sheet, fmt.lower(), out, language)
     console.print(f"wrote {out}")
 
 

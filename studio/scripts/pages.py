@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from studio.deps import DbSession
 from studio.scripts import render, runsheet, service
+from studio.web import page_language, remember_language
 from studio.web import render as render_page
 
 router = APIRouter(include_in_schema=False)
@@ -34,9 +35,11 @@ def host_page(request: Request, plan_id: str, session: DbSession) -> HTMLRespons
 
 
 @router.get("/plans/{plan_id}/sheet", response_class=HTMLResponse)
-def sheet_page(plan_id: str, session: DbSession) -> HTMLResponse:
+def sheet_page(request: Request, plan_id: str, session: DbSession) -> HTMLResponse:
     """The printable run sheet (print it from the browser, or `studio plan render`)."""
     plan = service.get_plan(session=session, plan_id=plan_id)
     sheet = runsheet.build_runsheet(service.analyse(
         session=session, doc=service.current_doc(session=session, plan=plan)))
-    return HTMLResponse(render.render_html(sheet))
+    response = HTMLResponse(render.render_html(sheet, page_language(request)))
+    remember_language(request, response)
+    return response

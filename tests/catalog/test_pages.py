@@ -17,7 +17,9 @@ def demo(client, run_cli):
 def test_catalogue_page_lists_and_searches_in_chinese(client, demo):
     page = client.get("/catalog", headers=HTML)
     assert page.status_code == 200
-    assert "商品库" in page.text and "Catalogue" in page.text
+    assert "<h1>商品库</h1>" in page.text and "Catalogue" not in page.text  # Chinese by default
+    english = client.get("/catalog", headers={**HTML, "Accept-Language": "en"})
+    assert "<h1>Catalogue</h1>" in english.text and '<html lang="en">' in english.text
     found = client.get("/catalog", params={"q": "精华"}, headers=HTML)
     assert "Niacinamide" in found.text or "精华" in found.text
     assert 'data-testid="result-count">1 ' in found.text or "个商品" in found.text

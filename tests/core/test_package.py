@@ -27,7 +27,8 @@ def test_wheel_contains_what_the_app_reads_at_run_time(wheel):
     for required in ("studio/web/templates/base.html", "studio/web/templates/catalog/list.html",
                      "studio/web/static/css/studio.css", "studio/migrations/env.py",
                      "studio/migrations/versions/0001_catalogue_and_shows.py",
-                     "studio/catalog/demo/catalog.csv"):
+                     "studio/catalog/demo/catalog.csv", "studio/locale/zh_CN/LC_MESSAGES/messages.po",
+                     "studio/locale/en/LC_MESSAGES/messages.po"):
         assert required in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "studio = studio.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -108,7 +108,7 @@ def test_the_index_lists_shows_with_data_and_sends_the_compare_form_on(client, r
     assert f'data-show="{SHOW}"' in page.text and 'data-show="no-data"' not in page.text
     row = re.search(rf'data-show="{SHOW}">(.*?)</tr>', page.text, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["3", "300"]  # minutes, peak
-    assert '<a href="/replay" aria-current="page">复盘 Replay</a>' in page.text
+    assert '<a href="/replay" aria-current="page">复盘</a>' in page.text
     moved = client.get("/replay", params={"a": SHOW, "b": "other show"}, follow_redirects=False)
     assert moved.status_code == 303 and moved.headers["location"] == f"/replay/{SHOW}/vs/other%20show"
 
@@ -157,8 +157,10 @@ def test_an_empty_show_says_what_to_import(client, run_cli):
     assert run_cli("show", "create", "空场 Empty", "--start", "2026-12-11T20:00", "--duration", "60",
                    "--id", "no-data").exit_code == 0
     html = client.get("/replay/no-data").text
-    assert "No orders or minute metrics yet" in html and 'data-testid="timeline"' not in html
-    assert client.get("/replay").text.count("No review data yet") == 1
+    assert "还没有订单或分钟数据" in html and 'data-testid="timeline"' not in html
+    assert client.get("/replay").text.count("还没有复盘数据") == 1
+    english = client.get("/replay/no-data", headers={"Accept-Language": "en"}).text
+    assert "No orders or minute metrics yet" in english
 
 
 def test_the_compare_page_overlays_two_shows(client, run_cli, session, tmp_path, reviewed):
@@ -171,7 +173,9 @@ def test_the_compare_page_overlays_two_shows(client, run_cli, session, tmp_path,
     assert [m["t"] for m in data["a"]["minutes"]] == [0.0, 1.0, 2.0]
     # the rehearsal never went live in its log: minutes count from its scheduled start
     assert [m["seconds"] for m in data["b"]["minutes"]] == [0.0, 60.0, 120.0]
-    assert re.search(r"成交金额 GMV</th><td class=\"num\">¥667.90</td>", page.text)
+    assert re.search(r"成交金额</th><td class=\"num\">¥667.90</td>", page.text)
+    english = client.get(f"/replay/{SHOW}/vs/review-rehearsal", headers={"Accept-Language": "en"}).text
+    assert re.search(r"GMV</th><td class=\"num\">CN¥667.90</td>", english)
 
 
 def test_the_report_and_workbook_download(client, reviewed):
@@ -203,4 +207,4 @@ def test_the_demo_plan_shows_slots_against_their_targets(client, show):
     slots = re.search(r'data-testid="slots-table">(.*?)</table>', html, re.S).group(1)
     assert slots.count("<tr data-seconds=") >= 3
     assert re.search(r'<td data-sort="\d+(\.\d+)?" class="k-money num">¥[\d,]+\.\d\d</td>', slots)
-    assert "No orders or minute metrics yet" in html
+    assert "还没有订单或分钟数据" in html

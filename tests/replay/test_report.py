@@ -35,7 +35,7 @@ def test_the_html_report_is_one_self_contained_file(run_cli, reviewed, tmp_path)
     markup = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)  # the page, not plotly's code
     assert not re.search(r"""\b(?:src|href)=["']?(?:https?:)?//""", markup)
     assert not re.search(r"""url\(\s*['"]?(?:https?:)?//""", markup)  # nor from the styles
-    assert html.count("<script") == 3  # the data, plotly.js, the dashboard's script
+    assert html.count("<script") == 4  # the data, its messages, plotly.js, the dashboard's script
     assert "window.Plotly" in html and "function makeSortable" in html
     assert ".replay-grid" in html and "--accent" in html  # both stylesheets, inline
     found = re.search(r'<script type="application/json" id="replay-data">(.*?)</script>', html, re.S)
@@ -79,7 +79,7 @@ def test_the_workbook_has_a_sheet_per_grain_with_exact_money(run_cli, reviewed, 
     assert Decimal(str(summary["退款率 Refund rate"].value)) == Decimal("0.3129")
 
     minutes = rows_of(book["Minutes"])
-    assert [(r["分钟 Minute"], Decimal(str(r["成交 GMV"])), r["订单 Orders"]) for r in minutes] == [
+    assert [(r["分钟 Minute"], Decimal(str(r["成交金额 GMV"])), r["订单 Orders"]) for r in minutes] == [
         (datetime(2026, 12, 10, 20, 0), Decimal("259.00"), 1),
         (datetime(2026, 12, 10, 20, 1), Decimal("309.00"), 2),
         (datetime(2026, 12, 10, 20, 2), Decimal("99.90"), 1)]
@@ -87,7 +87,7 @@ def test_the_workbook_has_a_sheet_per_grain_with_exact_money(run_cli, reviewed, 
     assert book["Minutes"]["C2"].number_format == "#,##0.00"
 
     skus = {r["SKU"]: r for r in rows_of(book["SKUs"])}
-    assert Decimal(str(skus["SKU-3"]["成交 GMV"])) == Decimal("99.90")
+    assert Decimal(str(skus["SKU-3"]["成交金额 GMV"])) == Decimal("99.90")
     assert Decimal(str(skus["SKU-2"]["讲解前 Before"])) == Decimal("100.00")
     assert Decimal(str(skus["SKU-2"]["讲解中占比 Share during"])) == Decimal("0.6")
     assert skus["SKU-3"]["商品 Product"] == TRICKY
@@ -95,7 +95,7 @@ def test_the_workbook_has_a_sheet_per_grain_with_exact_money(run_cli, reviewed, 
     assert title_cell.data_type == "s"  # text, never a formula
 
     slots = rows_of(book["Slots"])
-    assert [(s["时段 Slot"], s["时长 Length"], Decimal(str(s["成交 GMV"]))) for s in slots][:2] == [
+    assert [(s["时段 Slot"], s["时长 Length"], Decimal(str(s["成交金额 GMV"]))) for s in slots][:2] == [
         ("精华<script>alert(1)</script>", 85, Decimal("418.00")), ("坚果", 65, Decimal("150.00"))]
     findings = rows_of(book["Findings"])
     assert [f["排名 Rank"] for f in findings] == list(range(1, len(findings) + 1))
@@ -117,7 +117,9 @@ def test_money_text_and_times_on_the_dashboard():
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo("Asia/Shanghai")
-    assert report.cell_text("money", Decimal("-1234.5"), zone) == "−¥1,234.50"
+    assert report.cell_text("money", Decimal("-1234.5"), zone) == "-¥1,234.50"
+    assert report.cell_text("money", Decimal("-1234.5"), zone, "en") == "-CN¥1,234.50"
+    assert report.cell_text("count", 12345, zone, "en") == "12,345"
     assert report.cell_text("delta", -75, zone) == "−1:15"
     assert report.cell_text("seconds", 3725, zone) == "1:02:05"
     assert report.cell_text("share", Decimal("0.6000"), zone) == "60.0%"

@@ -95,7 +95,9 @@ def test_plan_pages_render(client, demo):
     html = {"Accept": "text/html"}
     assert "demo-winter-goodies" in client.get("/plans", headers=html).text
     sheet = client.get(f"/plans/{DEMO_SHOW_ID}/sheet", headers=html)
-    assert sheet.status_code == 200 and "直播脚本 Run sheet" in sheet.text
+    assert sheet.status_code == 200 and "<small>· 排品脚本</small>" in sheet.text
+    english = client.get(f"/plans/{DEMO_SHOW_ID}/sheet", params={"lang": "en"}, headers=html)
+    assert "<small>· Run sheet</small>" in english.text and '<html lang="en">' in english.text
 
 
 def test_a_save_based_on_an_old_version_is_refused(client, demo):

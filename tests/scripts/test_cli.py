@@ -95,7 +95,17 @@ def test_render_run_sheets(run_cli, demo, tmp_path, fmt):
     if fmt == "html":
         assert "@page" in text and "<script" not in text
     else:
-        assert text.startswith("# 冬日好物节") and "| 时间 Time |" in text
+        assert text.startswith("# 冬日好物节") and "| 时间 |" in text
+
+
+def test_render_a_run_sheet_in_english(run_cli, demo, tmp_path):
+    out = tmp_path / "sheet.md"
+    result = run_cli("plan", "render", DEMO_SHOW_ID, "--format", "md", "--out", str(out), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "· Run sheet" in text and "| Time |" in text and "CN¥159.00" in text
+    wrong = run_cli("plan", "render", DEMO_SHOW_ID, "--out", str(out), "--lang", "fr")
+    assert wrong.exit_code == 1 and "use zh-CN or en" in wrong.stderr
 
 
 def test_targets_show_the_arithmetic_and_apply(run_cli, demo):

@@ -3,6 +3,9 @@
 // field); the page keeps the rows as typed until then. Progress arrives as Server-Sent Events
 // (GET …/job/events, the whole job snapshot each time), with polling when the stream breaks.
 // Text from cut lists, titles, file names and errors is only ever set as textContent.
+// Interface text comes from t() in the page's language (i18n.js).
+
+import {t, tn} from "./i18n.js";
 
 const root = document.getElementById("clips");
 const API = root.dataset.api;
@@ -10,12 +13,12 @@ const FILES = root.dataset.files;
 const POLL_MS = 1000;
 const FIELDS = ["start", "end", "sku", "title", "price", "original_price"];
 const FIELD_LABELS = {
-  start: "入点 in", end: "出点 out", sku: "SKU", title: "标题 title", price: "直播价 price",
-  original_price: "原价 original price",
+  start: t("In"), end: t("Out"), sku: "SKU", title: t("Title"), price: t("Live price"),
+  original_price: t("List price"),
 };
 const STATUS_LABELS = {
-  waiting: "等待 Waiting", running: "渲染中 Rendering", rendered: "已完成 Rendered",
-  skipped: "未变 Unchanged", failed: "失败 Failed",
+  waiting: t("Waiting"), running: t("Rendering"), rendered: t("Rendered"),
+  skipped: t("Unchanged"), failed: t("Failed"),
 };
 
 const state = {
@@ -115,7 +118,7 @@ function showError(error) {
   const details = error.details || [];
   if (details.length) {
     box.append(el("ul", {}, details.map((d) => el("li", {
-      text: [d.row ? `第 ${d.row} 行 row ${d.row}` : null, d.field ? FIELD_LABELS[d.field] || d.field : null]
+      text: [d.row ? t("row {n}", {n: d.row}) : null, d.field ? FIELD_LABELS[d.field] || d.field : null]
         .filter(Boolean).join(" · ") + (d.row || d.field ? ": " : "") + d.message,
     }))));
   }
@@ -170,7 +173,7 @@ function drawRecording(ws) {
     video.removeAttribute("src");
     video.hidden = true;
     missing.hidden = false;
-    missing.textContent = ws.recording_error || "没有录像 No recording";
+    missing.textContent = ws.recording_error || t("No recording");
     info.textContent = "";
     return;
   }
@@ -181,8 +184,8 @@ function drawRecording(ws) {
     video.src = `${rec.url}?v=${rec.size}`;
   }
   const parts = [rec.name, formatTime(rec.duration), rec.width ? `${rec.width}×${rec.height}` : null,
-    rec.fps ? `${rec.fps} fps` : null, bytes(rec.size), rec.audio ? null : "无声 no audio"];
-  if (ws.transcript) parts.push(`字幕 transcript: ${ws.transcript.path.split("/").pop()}`);
+    rec.fps ? `${rec.fps} fps` : null, bytes(rec.size), rec.audio ? null : t("no audio")];
+  if (ws.transcript) parts.push(t("transcript: {name}", {name: ws.transcript.path.split("/").pop()}));
   info.textContent = parts.filter(Boolean).join(" · ");
 }
 
@@ -193,14 +196,16 @@ function drawSettings(ws) {
     form.elements[name].value = settings[name] || "";
   }
   const templateSelect = form.elements.template;
-  templateSelect.replaceChildren(...ws.templates.map((t) => el("option", {
-    value: t.name, text: t.error ? `${t.name} (✗)` : `${t.name} · ${t.layout} ${t.size.join("×")}`,
+  templateSelect.replaceChildren(...ws.templates.map((template) => el("option", {
+    value: template.name,
+    text: template.error ? `${template.name} (✗)`
+      : `${template.name} · ${template.layout} ${template.size.join("×")}`,
   })));
   templateSelect.value = settings.template;
   templateSelect.dataset.templates = JSON.stringify(ws.templates);
   const most = Math.max(settings.jobs, ws.max_jobs || 1);
   form.elements.jobs.replaceChildren(...Array.from({ length: most }, (_, i) => el("option", {
-    value: String(i + 1), text: i === 0 ? "1 个 at a time" : `${i + 1} 个 at once`,
+    value: String(i + 1), text: i === 0 ? t("1 at a time") : t("{n} at once", {n: i + 1}),
   })));
   form.elements.jobs.value = String(settings.jobs);
   drawTemplateNote();
@@ -208,14 +213,14 @@ function drawSettings(ws) {
 
 function drawTemplateNote() {
   const select = part("settings").elements.template;
-  const chosen = JSON.parse(select.dataset.templates || "[]").find((t) => t.name === select.value);
+  const chosen = JSON.parse(select.dataset.templates || "[]").find((template) => template.name === select.value);
   part("template-note").textContent = chosen ? chosen.error || chosen.description || "" : "";
 }
 
 function drawSourceNote(ws) {
   const notes = {
-    saved: "已保存的片段 The saved cut list.",
-    event_log: "按直播事件生成，未保存 Proposed from the event log, not saved yet: ",
+    saved: t("The saved cut list."),
+    event_log: t("Proposed from the event log, not saved yet: "),
     none: "",
   };
   part("source-note").textContent = (notes[ws.cuts_source] || "") +
@@ -236,7 +241,7 @@ async function saveSettings(event) {
   try {
     await request("PUT", "/settings", body);
     showError(null);
-    part("settings-status").textContent = "✓ 已保存 Saved";
+    part("settings-status").textContent = `✓ ${t("Saved")}`;
     await load({ keepRows: state.dirty });
   } catch (error) {
     for (const detail of error.details || []) {
@@ -258,7 +263,7 @@ function drawRows() {
   const body = part("rows");
   body.replaceChildren(...state.rows.map((row, i) => rowElement(row, i)));
   part("empty").hidden = state.rows.length > 0;
-  part("summary").textContent = `${state.rows.length} 个片段 cuts`;
+  part("summary").textContent = tn("{n} cut", "{n} cuts", state.rows.length);
   drawOutputs();
 }
 
@@ -273,7 +278,7 @@ function rowElement(row, i) {
     onclick: (event) => (event.target.closest("input, a, button, details") ? null : playRow(i)),
   },
   el("td", { className: "idx" }, el("button", {
-    type: "button", className: "play", testid: "play-row", title: "播放这个片段 Play this cut",
+    type: "button", className: "play", testid: "play-row", title: t("Play this cut"),
     text: `▶ ${i + 1}`, onclick: () => playRow(i),
   })),
   cell("start", { className: "time", inputmode: "decimal" }),
@@ -328,7 +333,7 @@ function playRow(i) {
 
 function setMark(field) {
   if (state.selected < 0 || !state.rows[state.selected]) {
-    showError(new Error("先选中一行 Select a cut first (click its row)."));
+    showError(new Error(t("Select a cut first (click its row).")));
     return;
   }
   const at = frameTime(video.currentTime);
@@ -450,11 +455,11 @@ function outputParts(clip) {
     href: fileUrl(files[kind], clip.key), download: files[kind], testid, text: label,
   }) : null;
   const cover = files.cover ? el("a", { href: fileUrl(files.video, clip.key), target: "_blank", className: "thumb" },
-    el("img", { src: fileUrl(files.cover, clip.key), alt: `封面 cover ${clip.name}`, testid: "clip-cover", loading: "lazy" })) : null;
+    el("img", { src: fileUrl(files.cover, clip.key), alt: t("cover of {name}", {name: clip.name}), testid: "clip-cover", loading: "lazy" })) : null;
   return [cover, el("div", { className: "links" },
     el("span", { className: `clip-status ${clip.status}`, testid: "clip-status", text: STATUS_LABELS[clip.status] || clip.status }),
-    link("video", "MP4", "clip-video"), link("cover", "封面 Cover", "clip-cover-link"),
-    link("srt", "字幕 SRT", "clip-srt"))];
+    link("video", "MP4", "clip-video"), link("cover", t("Cover"), "clip-cover-link"),
+    link("srt", t("Subtitles (SRT)"), "clip-srt"))];
 }
 
 function onJob(snapshot, { refresh = true } = {}) {
@@ -480,11 +485,13 @@ function drawJob() {
   bar.dataset.state = job.state === "done" && c.failed ? "partial" : job.state;
   const finished = c.rendered + c.skipped + c.failed;
   const texts = {
-    queued: "排队中 Queued: waiting for another render to finish",
-    running: `渲染中 Rendering: ${finished} of ${job.clips.length} clips finished · ${percent}%`,
-    done: `完成 Done: ${c.rendered} rendered, ${c.skipped} unchanged, ${c.failed} failed` +
+    queued: t("Queued: waiting for another render to finish"),
+    running: t("Rendering: {finished} of {total} clips finished · {percent}%", {
+      finished, total: job.clips.length, percent}),
+    done: t("Done: {rendered} rendered, {skipped} unchanged, {failed} failed", {
+      rendered: c.rendered, skipped: c.skipped, failed: c.failed}) +
       (job.started_at && job.finished_at ? ` · ${took(job.started_at, job.finished_at)}` : ""),
-    failed: `渲染失败 Render failed: ${job.error || ""}`,
+    failed: t("Render failed: {reason}", {reason: job.error || ""}),
   };
   part("overall-text").textContent = texts[job.state] || job.state;
   root.dataset.state = job.state === "queued" || job.state === "running" ? "rendering" : job.state;
@@ -499,7 +506,7 @@ function took(from, to) {
 function drawJobControls() {
   const running = root.dataset.state === "rendering";
   part("render").disabled = state.busy || running;
-  part("render").textContent = running ? "渲染中… Rendering…" : "渲染 Render";
+  part("render").textContent = running ? t("Rendering…") : t("Render");
 }
 
 async function render() {
@@ -572,8 +579,8 @@ video.addEventListener("error", () => {
   if (!state.recording) return;
   const missing = part("no-recording");
   missing.hidden = false;
-  missing.textContent = `浏览器无法播放 The browser cannot play ${state.recording.name}. Cut times still work; ` +
-    "for a preview, remux it to MP4: ffmpeg -i recording.flv -c copy recording.mp4";
+  missing.textContent = t("The browser cannot play {name}. Cut times still work; for a preview, remux it to MP4: {command}", {
+    name: state.recording.name, command: "ffmpeg -i recording.flv -c copy recording.mp4"});
 });
 
 document.addEventListener("keydown", (event) => {

@@ -11,14 +11,16 @@
 // every other screen of the show. Times are server times; `offset` (server minus local clock,
 // from every server_time) turns Date.now() into the server's clock.
 
+import {t} from "./i18n.js";
+
 const RETRY_MS = [500, 1000, 2000, 4000, 8000, 10000]; // reconnect back-off, then every 10 s
 const PING_MS = 15_000; // a ping every 15 s keeps proxies open and refreshes the clock offset
 const SILENT_MS = 40_000; // nothing at all for this long: the socket is dead, reconnect
 const RESEND_MS = 4000; // no answer to a command: send it again with the same id (done once)
 const OFFSET_WINDOW_MS = 5 * 60_000; // clock-offset samples are kept this long
 const GIVE_UP_MS = 12_000; // a command unanswered for this long is dropped, and the host told
-const FATAL = {4001: "令牌无效 the host token was refused (rotated?) — open the new host URL",
-               4004: "没有这场直播 no such show"};
+const FATAL = {4001: t("the host token was refused (rotated?) — open the new host URL"),
+               4004: t("no such show")};
 
 export class LiveSource {
   /**
@@ -58,7 +60,7 @@ export class LiveSource {
 
   begin() {} // the control room starts the show (runsheet.next), never this screen
   goTo() {} // moves go through step(): the host role may only send next and previous
-  reset() { this.notice("计时由中控台控制 the control room keeps the time"); }
+  reset() { this.notice(t("the control room keeps the time")); }
 
   subscribe(fn) { this.listeners.push(fn); }
   onNotice(fn) { this.noticeListeners.push(fn); }
@@ -70,7 +72,7 @@ export class LiveSource {
 
   command(name, args) {
     if (this.connection !== "live") {
-      this.notice("未连接中控台，没有发送 not connected to the control room — not sent");
+      this.notice(t("not connected to the control room — not sent"));
       return Promise.resolve({type: "reject", code: "offline", reason: "not connected"});
     }
     this.counter += 1;
@@ -127,7 +129,7 @@ export class LiveSource {
     socket.addEventListener("close", (event) => {
       if (socket !== this.socket) return;
       this.socket = null;
-      this.lastClose = event.code === 1006 ? "no connection" : `${event.code} ${event.reason || ""}`.trim();
+      this.lastClose = event.code === 1006 ? t("no connection") : `${event.code} ${event.reason || ""}`.trim();
       if (FATAL[event.code]) {
         this.failure = FATAL[event.code];
         this.setConnection("failed");
@@ -187,7 +189,7 @@ export class LiveSource {
       if (now - command.firstAt > GIVE_UP_MS) {
         this.pending.delete(id);
         command.resolve({type: "reject", id, code: "timeout", reason: "no answer"});
-        this.notice("中控台没有回应 the control room did not answer — press again if needed");
+        this.notice(t("the control room did not answer — press again if needed"));
         this.changed();
       } else if (!command.resent && now - command.sentAt > RESEND_MS && this.connection === "live") {
         // The same id again: the server answers it once and carries it out at most once.
@@ -244,7 +246,7 @@ export class LiveSource {
         if (this.seq != null && frame.seq > this.seq) this.restart(`behind: ${this.seq} < ${frame.seq}`);
         break;
       case "error":
-        this.notice(`中控台 control room: ${frame.reason || frame.code}`);
+        this.notice(t("control room: {reason}", {reason: frame.reason || frame.code}));
         break;
       default:
         break; // a newer server may send more; ignore what we do not know
@@ -267,7 +269,7 @@ export class LiveSource {
     const command = this.pending.get(frame.id);
     if (!command) return;
     this.pending.delete(frame.id);
-    if (frame.type === "reject") this.notice(`没有执行 not done: ${frame.reason || frame.code}`);
+    if (frame.type === "reject") this.notice(t("not done: {reason}", {reason: frame.reason || frame.code}));
     command.resolve(frame);
     this.changed();
   }
@@ -279,12 +281,30 @@ export class LiveSource {
    * slow. Old samples expire, so a local clock that is set or drifts is followed.
    */
   sample(serverTime) {
-    const server = Date.parse(serverTime);
+    const server = this.toWall(Date.parse(serverTime));
     if (Number.isNaN(server)) return;
     const now = Date.now();
     this.samples = (this.samples || []).filter((s) => s.at <= now && now - s.at < OFFSET_WINDOW_MS);
     this.samples.push({at: now, offset: server - now});
     this.offset = Math.max(...this.samples.map((s) => s.offset));
+  }
+
+  /**
+   * The show's clock now (ms): the server's, except in a rehearsal, whose show clock runs
+   * `speed` times as fast from its start (`state.show.clock`, docs/protocol.md).
+   */
+  now() {
+    const wall = Date.now() + this.offset;
+    const clock = this.view?.show?.clock;
+    if (!clock) return wall;
+    return Date.parse(clock.show_start) + (wall - Date.parse(clock.wall_start)) * clock.speed;
+  }
+
+  /** A time the server stamped (show time) on the server's wall clock, where offsets are kept. */
+  toWall(ms) {
+    const clock = this.view?.show?.clock;
+    if (!clock) return ms;
+    return Date.parse(clock.wall_start) + (ms - Date.parse(clock.show_start)) / clock.speed;
   }
 
   /** The clock-source state (server-clock ms) from the view, then tell the listeners. */

@@ -13,6 +13,7 @@
 //   source.reset()       forget the run
 //   source.subscribe(fn) fn(state) after every change, whoever made it
 //   source.offset        (optional) ms to add to Date.now() to get the source's clock
+//   source.now()         (optional) the source's clock itself (a rehearsal's runs faster)
 //
 // LocalClock below runs the show on this screen alone and keeps the state in localStorage, so
 // a reload resumes the same slot and timers.
@@ -25,6 +26,7 @@
 // which sends runsheet.next / runsheet.previous: the screen changes when the event arrives.
 
 import {LiveSource} from "./host-live.js";
+import {locale, money as formatMoney, number, t, tn} from "./i18n.js";
 
 const host = document.getElementById("host");
 const $ = (id) => document.getElementById(id);
@@ -123,12 +125,10 @@ function clock(totalSeconds) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
-const SYMBOLS = {CNY: "¥", USD: "$", EUR: "€", JPY: "¥", GBP: "£"};
-
-/** "199.00" -> "¥199", "39.90" -> "¥39.90": money stays a string, never a float. */
+/** "199.00" -> "¥199", "39.90" -> "¥39.90" in the page's language: a decimal string, never a float. */
 function money(value, currency) {
   if (value == null) return "";
-  return `${SYMBOLS[currency] ?? ""}${value.endsWith(".00") ? value.slice(0, -3) : value}`;
+  return formatMoney(value, currency, {trim: true});
 }
 
 // ---- rendering ------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ function el(tag, className, text) {
   return node;
 }
 
-const FABE = {F: "特征 feature", A: "优势 advantage", B: "利益 benefit", E: "证据 evidence"};
+const FABE = {F: t("FABE: feature"), A: t("FABE: advantage"), B: t("FABE: benefit"), E: t("FABE: evidence")};
 
 class HostScreen {
   constructor(source) {
@@ -156,8 +156,9 @@ class HostScreen {
     this.mode = null; // "run": a slot is on air; "wait": before the show (live only)
   }
 
-  /** Now on the source's clock: the server's, for a live source. */
+  /** Now on the source's clock: the server's (or a rehearsal's show clock), for a live source. */
   now() {
+    if (typeof this.source.now === "function") return this.source.now();
     return Date.now() + (this.source.offset || 0);
   }
 
@@ -166,11 +167,11 @@ class HostScreen {
     this.renderedSlot = null;
     this.renderedWait = null;
     this.mode = null;
-    document.title = `${sheet.title} · 主播屏 Host screen`;
+    document.title = `${sheet.title} · ${t("Host screen")}`;
     $("show-title").textContent = sheet.title;
     const zone = {timeZone: sheet.timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23"};
-    this.hm = new Intl.DateTimeFormat("zh-CN", zone);
-    this.hms = new Intl.DateTimeFormat("zh-CN", {...zone, second: "2-digit"});
+    this.hm = new Intl.DateTimeFormat(locale, zone);
+    this.hms = new Intl.DateTimeFormat(locale, {...zone, second: "2-digit"});
     if (sheet.slots.length) this.source.begin(sheet.slots[0].id);
     this.tick();
   }
@@ -183,7 +184,7 @@ class HostScreen {
     }
     const slots = this.sheet?.slots;
     if (!slots?.length || !this.source.state) return;
-    const {index} = timing(slots, this.source.state, Date.now());
+    const {index} = timing(slots, this.source.state, this.now());
     const target = Math.min(Math.max(index + step, 0), slots.length - 1);
     this.source.goTo(slots[target].id, target);
   }
@@ -198,31 +199,31 @@ class HostScreen {
     }
     this.setMode("run");
     const now = this.now();
-    const t = timing(slots, state, now);
+    const at = timing(slots, state, now);
     const card = state.card || null;
-    if (t.slot !== this.renderedSlot || cardKey(card) !== this.renderedCard) {
-      this.showSlot(t.slot, t.next, t.index, card);
+    if (at.slot !== this.renderedSlot || cardKey(card) !== this.renderedCard) {
+      this.showSlot(at.slot, at.next, at.index, card);
     }
     $("clock").textContent = this.hms.format(now);
-    const stock = card?.stock_left != null ? `库存 stock ${card.stock_left}` : "";
+    const stock = card?.stock_left != null ? t("stock {n}", {n: number(card.stock_left)}) : "";
     if ($("card-stock").textContent !== stock) $("card-stock").textContent = stock;
 
     const countdown = $("countdown");
-    if (t.remaining > 0) {
-      countdown.textContent = clock(Math.ceil(t.remaining / 1000));
-      countdown.dataset.state = t.remaining <= 60_000 ? "warn" : "ok";
+    if (at.remaining > 0) {
+      countdown.textContent = clock(Math.ceil(at.remaining / 1000));
+      countdown.dataset.state = at.remaining <= 60_000 ? "warn" : "ok";
     } else {
-      countdown.replaceChildren(`+${clock(Math.floor(-t.remaining / 1000))} `,
-                                el("small", null, "超时 over"));
+      countdown.replaceChildren(`+${clock(Math.floor(-at.remaining / 1000))} `,
+                                el("small", null, t("over")));
       countdown.dataset.state = "over";
     }
-    const drift = Math.round(t.behind / 1000);
+    const drift = Math.round(at.behind / 1000);
     const overUnder = $("over-under");
     overUnder.dataset.state = drift > 0 ? "behind" : drift < 0 ? "ahead" : "on";
-    overUnder.textContent = drift > 0 ? `落后 behind plan by ${clock(drift)}`
-      : drift < 0 ? `提前 ahead of plan by ${clock(-drift)}` : "准时 on plan";
-    $("projected-end").textContent = `预计结束 projected end ${this.hm.format(t.projectedEnd)}`;
-    const percent = Math.round(t.progress * 1000) / 10;
+    overUnder.textContent = drift > 0 ? t("behind plan by {time}", {time: clock(drift)})
+      : drift < 0 ? t("ahead of plan by {time}", {time: clock(-drift)}) : t("on plan");
+    $("projected-end").textContent = t("projected end {time}", {time: this.hm.format(at.projectedEnd)});
+    const percent = Math.round(at.progress * 1000) / 10;
     $("progress").style.width = `${percent}%`;
     $("progress").parentElement.setAttribute("aria-valuenow", String(percent));
   }
@@ -252,13 +253,13 @@ class HostScreen {
     if (key === this.renderedWait) return;
     this.renderedWait = key;
     const [title, detail] = !state
-      ? failure ? ["无法连接中控台 Cannot join the control room", failure]
-        : ["连接中控台 Connecting to the control room…",
-           lastClose ? `重试中 retrying (last: ${lastClose})` : "计时来自中控台 the control room runs the clock"]
-      : over ? ["已下播 The show has ended", "辛苦了 thanks, everyone"]
-        : ["等待开播 Waiting for the control room",
-           `计划开播 planned start ${this.hm.format(new Date(this.sheet.start))} · ` +
-           `${slots.length} 个环节 slots`];
+      ? failure ? [t("Cannot join the control room"), failure]
+        : [t("Connecting to the control room…"),
+           lastClose ? t("retrying (last: {reason})", {reason: lastClose}) : t("the control room runs the clock")]
+      : over ? [t("The show has ended"), t("Thanks, everyone")]
+        : [t("Waiting for the control room"),
+           `${t("planned start {time}", {time: this.hm.format(new Date(this.sheet.start))})} · ` +
+           tn("{n} slot", "{n} slots", slots.length)];
     $("waiting-title").textContent = title;
     $("waiting-detail").textContent = detail;
     $("waiting").dataset.state = !state ? (failure ? "failed" : "connecting") : over ? "ended" : "waiting";
@@ -279,11 +280,11 @@ class HostScreen {
       live.hidden = false;
       live.dataset.state = source.connection;
       live.dataset.status = state?.status || "";
-      live.textContent = source.connection === "live" ? `● ${STATUS[state?.status] || "已连接 connected"}`
-        : source.connection === "reconnecting" ? "◌ 重连中 reconnecting…"
-        : source.connection === "failed" ? "✕ 未连接 not connected" : "◌ 连接中 connecting…";
-      live.title = source.connection === "live" ? "跟随中控台 following the control room"
-        : "计时继续，切换要等重新连接 the timer runs on; moves wait for the connection";
+      live.textContent = source.connection === "live" ? `● ${STATUS[state?.status] || t("connected")}`
+        : source.connection === "reconnecting" ? `◌ ${t("reconnecting…")}`
+        : source.connection === "failed" ? `✕ ${t("not connected")}` : `◌ ${t("connecting…")}`;
+      live.title = source.connection === "live" ? t("following the control room")
+        : t("the timer runs on; moves wait for the connection");
       host.dataset.pending = source.busy ? "1" : "";
     }
     this.showQuestions(state?.questions || []);
@@ -307,13 +308,13 @@ class HostScreen {
       item.dataset.testid = "question";
       const done = el("button", "answered", "✓");
       done.type = "button";
-      done.title = "已回答 mark answered";
-      done.setAttribute("aria-label", "已回答 mark answered");
+      done.title = t("Mark answered");
+      done.setAttribute("aria-label", t("Mark answered"));
       done.addEventListener("click", (event) => {
         event.currentTarget.blur();
         this.source.command("question.answered", {id: question.id});
       });
-      item.append(el("span", "nick", question.nickname || "观众 viewer"),
+      item.append(el("span", "nick", question.nickname || t("viewer")),
                   el("span", "text", question.text || ""), done);
       return item;
     });
@@ -331,17 +332,18 @@ class HostScreen {
     const currency = this.sheet.currency;
     document.querySelector("[data-testid=slot-position]").textContent =
       `${index + 1} / ${this.sheet.slots.length}`;
-    $("kind").textContent = slot.kind_label;
+    $("kind").textContent = KIND_LABELS[slot.kind] || slot.kind_label;
     const role = $("role");
     role.hidden = !slot.role;
-    role.textContent = slot.role_label || "";
+    role.textContent = slot.role ? ROLE_LABELS[slot.role] || slot.role_label : "";
     role.dataset.role = slot.role || "";
-    $("planned").textContent = `计划 plan ${this.hm.format(new Date(slot.start))}–` +
-      `${this.hm.format(new Date(slot.end))} · ${slot.minutes} 分钟 min`;
+    $("planned").textContent = t("plan {start}–{end} · {minutes} min", {
+      start: this.hm.format(new Date(slot.start)), end: this.hm.format(new Date(slot.end)),
+      minutes: slot.minutes});
     $("current-title").textContent = offPlan ? card.title : slot.title;
     const slotOf = $("slot-of");
     slotOf.hidden = !offPlan;
-    slotOf.textContent = offPlan ? `计划环节 planned slot: ${slot.title}` : "";
+    slotOf.textContent = offPlan ? t("planned slot: {title}", {title: slot.title}) : "";
     const onCard = $("on-card");
     onCard.hidden = !card;
     $("on-card-sku").textContent = card ? card.sku : "";
@@ -352,9 +354,9 @@ class HostScreen {
     const prize = $("prize");
     prize.hidden = !slot.prize;
     if (slot.prize) {
-      prize.replaceChildren(el("span", "tag", "奖品 Prize"),
-        el("strong", null, slot.prize + (slot.winners ? ` × ${slot.winners} 名` : "")));
-      if (slot.entry_rule) prize.append(el("span", "entry", `参与 Entry: ${slot.entry_rule}`));
+      prize.replaceChildren(el("span", "tag", t("Prize")),
+        el("strong", null, slot.prize + (slot.winners ? ` × ${tn("{n} winner", "{n} winners", slot.winners)}` : "")));
+      if (slot.entry_rule) prize.append(el("span", "entry", t("Entry: {rule}", {rule: slot.entry_rule})));
     }
 
     const points = offPlan ? card.selling_points || [] : slot.selling_points;
@@ -372,11 +374,15 @@ class HostScreen {
 
     const notes = $("notes");
     notes.hidden = !slot.notes;
-    notes.replaceChildren(el("span", "tag", "备注 Notes"), el("span", null, slot.notes || ""));
+    notes.replaceChildren(el("span", "tag", t("Notes")), el("span", null, slot.notes || ""));
 
     // Only errors: a host must not say a price claim or a word the checks have refused.
     const errors = slot.findings.filter((f) => f.severity === "error");
-    $("findings").replaceChildren(...errors.map((f) => el("li", null, f.message)));
+    $("findings").replaceChildren(...errors.map((f) => {
+      const item = el("li", null, f.message);
+      item.dataset.label = t("Check:"); // the ⚠ label before it (host.css)
+      return item;
+    }));
     $("checks").hidden = !errors.length;
     this.showNext(next);
   }
@@ -384,14 +390,18 @@ class HostScreen {
   showNext(next) {
     const currency = this.sheet.currency;
     $("next-start").textContent = next ? this.hm.format(new Date(next.start)) : "";
-    $("next-title").textContent = next ? next.title : "— 结束 End of show";
+    $("next-title").textContent = next ? next.title : `— ${t("End of show")}`;
     const final = next?.prices[0]?.final_price;
-    $("next-price").textContent = final ? `券后 ${money(final, currency)}` : "";
+    $("next-price").textContent = final ? t("after coupon {price}", {price: money(final, currency)}) : "";
   }
 }
 
-const STATUS = {planned: "未开播 not started", rehearsal: "彩排 rehearsal", live: "直播中 LIVE",
-                paused: "暂停 paused", ended: "已下播 ended", cancelled: "已取消 cancelled"};
+const KIND_LABELS = {opening: t("Opening"), product: t("Product segment"), giveaway: t("Giveaway"),
+                     interaction: t("Interaction"), encore: t("Encore"), closing: t("Closing")};
+const ROLE_LABELS = {traffic: t("Traffic driver"), welfare: t("Welfare item"), hero: t("Hero item"),
+                     profit: t("Profit item"), image: t("Image item"), test: t("Test item")};
+const STATUS = {planned: t("not started"), rehearsal: t("rehearsal"), live: t("ON AIR"),
+                paused: t("paused"), ended: t("ended"), cancelled: t("cancelled")};
 const MAX_QUESTIONS = 5;
 
 /** Which card is drawn: a new take of the same SKU draws it again. */
@@ -412,8 +422,8 @@ function ladder(price, currency, labelled) {
   const box = el("div", "ladder");
   if (labelled) box.append(el("div", "sku", price.label));
   const row = el("div", "steps");
-  const rungs = [["list", "原价", price.list_price], ["daily", "日常价", price.daily_price],
-                 ["live", "直播价", price.live_price], ["final", "券后价", price.final_price]];
+  const rungs = [["list", t("List price"), price.list_price], ["daily", t("Daily price"), price.daily_price],
+                 ["live", t("Live price"), price.live_price], ["final", t("Price after coupon"), price.final_price]];
   for (const [name, label, value] of rungs.filter(([, , value]) => value != null)) {
     // The arrow travels with the price after it, so a wrapped line never ends on "→".
     const hop = el("span", "hop");
@@ -438,12 +448,12 @@ function showError(message, retry) {
   $("status").hidden = true;
   const box = $("error");
   box.hidden = false;
-  const again = el("button", null, "重试 Try again"); // a phone has no P key
+  const again = el("button", null, t("Try again")); // a phone has no P key
   again.type = "button";
   again.addEventListener("click", retry);
-  box.replaceChildren(el("strong", null, "无法加载脚本 Could not load the plan"),
+  box.replaceChildren(el("strong", null, t("Could not load the plan")),
                       el("span", null, message),
-                      el("span", "hint", "按 P 键重试 press P to try again"), again);
+                      el("span", "hint", t("press P to try again")), again);
 }
 
 async function fetchSheet(screen) {
@@ -454,20 +464,20 @@ async function fetchSheet(screen) {
     body = await response.json().catch(() => null);
     if (!response.ok) {
       throw new Error(body?.error?.message ? `${response.status}: ${body.error.message}`
-                                           : `HTTP ${response.status} from ${url}`);
+                                           : t("HTTP {status} from {url}", {status: response.status, url}));
     }
-    if (!Array.isArray(body?.slots)) throw new Error(`${url} did not answer with a run sheet`);
+    if (!Array.isArray(body?.slots)) throw new Error(t("{url} did not answer with a run sheet", {url}));
   } catch (error) {
     // Keep what is on screen when a reload fails mid-show; say so either way.
     const network = error instanceof TypeError; // what fetch throws when no answer came at all
-    showError(network ? `网络不通 no answer from the server (${error.message})` : error.message,
+    showError(network ? t("no answer from the server ({reason})", {reason: error.message}) : error.message,
               () => fetchSheet(screen));
     return;
   }
   $("status").hidden = true;
   $("error").hidden = true;
   if (!body.slots.length) {
-    showError("这个脚本没有环节 the plan has no slots", () => fetchSheet(screen));
+    showError(t("the plan has no slots"), () => fetchSheet(screen));
     return;
   }
   for (const id of ["now", "timer", "next", "controls"]) $(id).hidden = false;
@@ -485,7 +495,7 @@ function toast(text) {
 
 function toggleFullscreen() {
   if (document.fullscreenElement) document.exitFullscreen();
-  else document.documentElement.requestFullscreen?.().catch(() => toast("全屏不可用 full screen refused"));
+  else document.documentElement.requestFullscreen?.().catch(() => toast(t("full screen refused")));
 }
 
 // A screen that dims mid-show is worse than a flat battery; ask to stay awake where supported.
@@ -529,7 +539,7 @@ function main() {
     Backspace: () => screen.move(-1),
     m: () => host.classList.toggle("mirrored"),
     f: toggleFullscreen,
-    p: () => { toast("重新加载脚本 reloading the plan"); fetchSheet(screen); },
+    p: () => { toast(t("reloading the plan")); fetchSheet(screen); },
     r: () => {
       if (source.live) {
         source.reset(); // the control room keeps the time: say so, change nothing
@@ -537,10 +547,10 @@ function main() {
         resetArmed = 0;
         source.reset();
         if (screen.sheet) screen.load(screen.sheet);
-        toast("计时已重置 timer reset");
+        toast(t("timer reset"));
       } else {
         resetArmed = Date.now();
-        toast("再按 R 重置计时 press R again to reset the timer");
+        toast(t("press R again to reset the timer"));
       }
     },
   };

@@ -2,22 +2,25 @@
 // changes the local document and asks POST /preview for timing, prices, margins and findings.
 // Money, rates and minutes stay decimal strings ("7.5", "20.00") from input to request: the
 // server refuses JSON floats for them. Text from the plan is only ever set as textContent.
+// Interface text comes from t() in the page's language (i18n.js).
+
+import {list, locale, money as formatMoney, t, tn} from "./i18n.js";
 
 const root = document.getElementById("planner");
 const API = root.dataset.api;
 const PREVIEW_DELAY_MS = 300;
 
 const KIND_LABELS = {
-  opening: "开场 Opening", product: "讲品 Product", giveaway: "福袋 Giveaway",
-  interaction: "互动 Interaction", encore: "返场 Encore", closing: "收尾 Closing",
+  opening: t("Opening"), product: t("Product segment"), giveaway: t("Giveaway"),
+  interaction: t("Interaction"), encore: t("Encore"), closing: t("Closing"),
 };
 const ROLE_LABELS = {
-  traffic: "引流 traffic", welfare: "福利 welfare", hero: "主推 hero", profit: "利润 profit",
-  image: "形象 image", test: "新品 test",
+  traffic: t("Traffic driver"), welfare: t("Welfare item"), hero: t("Hero item"),
+  profit: t("Profit item"), image: t("Image item"), test: t("Test item"),
 };
 const OFFER_KINDS = {
-  coupon: "直播间优惠券 Coupon", flash_sale: "秒杀 Flash sale", direct: "直降 Direct",
-  percent: "折扣 Percent off", threshold: "满减 Threshold",
+  coupon: t("Show coupon"), flash_sale: t("Flash sale"), direct: t("Direct reduction"),
+  percent: t("Percentage discount"), threshold: t("Threshold discount"),
 };
 // The fields each offer kind uses (studio.scripts.document.Offer); the others are cleared.
 const OFFER_FIELDS = {
@@ -28,9 +31,9 @@ const OFFER_FIELDS = {
   flash_sale: ["price", "quantity", "per_buyer_limit"],
 };
 const FIELD_LABELS = {
-  amount: "减 Amount ¥", percent_off: "折扣 % off", min_spend: "门槛 Min spend ¥",
-  quantity: "数量 Quantity", price: "秒杀价 Price ¥", per_buyer_limit: "限购 Per buyer",
-  shop_share: "商家承担 Shop share (0–1)",
+  amount: t("Amount off"), percent_off: t("Percent off"), min_spend: t("Minimum spend"),
+  quantity: t("Quantity"), price: t("Flash sale price"), per_buyer_limit: t("Limit per buyer"),
+  shop_share: t("Shop's share (0–1)"),
 };
 const INTEGER_FIELDS = new Set(["quantity", "per_buyer_limit"]);
 const OFFER_DEFAULTS = {
@@ -77,33 +80,21 @@ function el(tag, props = {}, ...children) {
 
 const part = (role) => root.querySelector(`[data-role="${role}"]`);
 
-function currencySymbol() {
-  const code = state.sheet?.currency || state.doc?.currency || "CNY";
-  return { CNY: "¥", USD: "$", EUR: "€", JPY: "¥", GBP: "£" }[code] ?? `${code} `;
+function currency() {
+  return state.sheet?.currency || state.doc?.currency || "CNY";
 }
 
-/** "1234.5" → "¥1,234.5" by string handling alone: the value never becomes a float. */
+/** "1234.5" → "¥1,234.50" in the page's language; Intl formats the decimal string, never a float. */
 function money(value) {
-  if (value === null || value === undefined || value === "") return "—";
-  const text = String(value);
-  const negative = text.startsWith("-");
-  const [whole, fraction] = text.replace(/^-/, "").split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${negative ? "−" : ""}${currencySymbol()}${grouped}${fraction === undefined ? "" : `.${fraction}`}`;
+  return formatMoney(value, currency());
 }
 
-/** A fraction as a percentage by moving the decimal point: "0.4662" → "46.62%". */
+/** A fraction as a percentage, "0.4662" → "46.62%": Intl multiplies the decimal string exactly. */
 function percent(value) {
   if (value === null || value === undefined || value === "") return "";
-  const text = String(value);
-  const negative = text.startsWith("-");
-  const [whole, fraction = ""] = text.replace(/^-/, "").split(".");
-  const digits = whole + fraction.padEnd(2, "0");
-  const point = whole.length + 2;
-  const head = digits.slice(0, point).replace(/^0+(?=\d)/, "");
-  const tail = digits.slice(point);
-  return `${negative ? "−" : ""}${head}${tail ? `.${tail}` : ""}%`;
+  return percentFormat.format(String(value));
 }
+const percentFormat = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 20 });
 
 function timeZone() {
   return state.sheet?.timezone || state.doc?.timezone || "Asia/Shanghai";
@@ -159,7 +150,7 @@ async function request(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, { code: "network", message: "连不上服务器 The server cannot be reached" });
+    throw new ApiError(0, { code: "network", message: t("The server cannot be reached") });
   }
   let payload = null;
   try {
@@ -169,7 +160,7 @@ async function request(method, path, body) {
   }
   if (!response.ok) {
     throw new ApiError(response.status, payload?.error || {
-      message: `服务器出错 The server answered ${response.status} ${response.statusText}` });
+      message: t("The server answered {status} {text}", { status: response.status, text: response.statusText }) });
   }
   return payload;
 }
@@ -207,7 +198,7 @@ function undo() {
   renderSlots();
   renderOffers();
   afterEdit();
-  setStatus("已撤销 Undone");
+  setStatus(t("Undone"));
 }
 
 function segmentById(id) {
@@ -225,13 +216,13 @@ function moveSlot(id, to) {
     for (let i = Math.min(from, to); i <= Math.max(from, to); i += 1) doc.segments[i].reason = null;
   });
   const title = segmentById(id).title || id;
-  setStatus(`已移到第 ${to + 1} 位 Moved “${title}” to position ${to + 1}`);
+  setStatus(t("Moved “{title}” to position {n}", { title, n: to + 1 }));
 }
 
 function removeSlot(id) {
   const segment = segmentById(id);
   edit((doc) => { doc.segments = doc.segments.filter((s) => s.id !== id); });
-  setStatus(`已移除 Removed “${segment.title || id}” — 撤销 Undo brings it back`);
+  setStatus(t("Removed “{title}” — Undo brings it back", { title: segment.title || id }));
 }
 
 function schedulePreview() {
@@ -252,10 +243,10 @@ async function runPreview() {
     root.dataset.preview = "idle";
   } catch (error) {
     if (seq !== state.previewSeq) return;
-    showError(error, "无法计算 This edit cannot be checked");
+    showError(error, t("This edit cannot be checked"));
     root.dataset.preview = "error";
     const errors = part("sum-errors");
-    errors.textContent = "计划有误 invalid plan";
+    errors.textContent = t("Invalid plan");
     errors.classList.remove("zero");
   }
 }
@@ -280,7 +271,7 @@ async function save() {
   if (state.busy || !state.doc) return;
   const sent = JSON.stringify(state.doc);
   setBusy(true);
-  setStatus("保存中… Saving…");
+  setStatus(t("Saving…"));
   try {
     const note = state.arranged ? "arranged in the planner" : "edited in the planner";
     const answer = await request("PUT", "", { document: JSON.parse(sent), note,
@@ -289,15 +280,15 @@ async function save() {
     state.arranged = false;
     state.version = answer.version;
     root.querySelector('[data-testid="version"]').textContent = `v${answer.version}`;
-    setStatus(answer.changed ? `已保存为 v${answer.version} Saved as version ${answer.version}`
-                             : "没有改动 Nothing changed since the last save");
+    setStatus(answer.changed ? t("Saved as version v{version}", { version: answer.version })
+                             : t("Nothing changed since the last save"));
     if (JSON.stringify(state.doc) === sent) {
       state.sheet = answer.runsheet;
       showError(null);
       applySheet();
     }
   } catch (error) {
-    showError(error, "未保存 Not saved");
+    showError(error, t("Not saved"));
     setStatus("");
   } finally {
     setBusy(false);
@@ -308,13 +299,13 @@ async function save() {
 async function arrange() {
   if (state.busy || !state.doc) return;
   setBusy(true);
-  setStatus("排品中… Arranging…");
+  setStatus(t("Arranging…"));
   const sent = JSON.stringify(state.doc);
   try {
     const answer = await request("POST", "/arrange", { document: JSON.parse(sent), save: false });
     if (JSON.stringify(state.doc) !== sent) {
       // an edit landed while the server worked: keep it rather than overwrite it
-      setStatus("排品期间有改动，未应用 The plan changed while arranging: arrange again to use it");
+      setStatus(t("The plan changed while arranging: arrange again to use it"));
       return;
     }
     state.undo.push(sent);
@@ -328,9 +319,9 @@ async function arrange() {
     renderSlots();
     renderOffers();
     root.dataset.preview = "idle";
-    setStatus("已自动排品：看看每个时段的理由，满意再保存 Arranged — each slot says why it sits there; save to keep it");
+    setStatus(t("Arranged — each slot says why it sits there; save to keep it"));
   } catch (error) {
-    showError(error, "无法自动排品 Arrange failed");
+    showError(error, t("Arrange failed"));
     setStatus("");
   } finally {
     setBusy(false);
@@ -388,7 +379,7 @@ function showError(error, heading) {
   }
 }
 
-const SEVERITY_LABELS = { error: "错误", warning: "提醒", info: "提示" };
+const SEVERITY_LABELS = { error: t("Error"), warning: t("Warning"), info: t("Note") };
 
 /** One check's finding; ``withSlot`` names the slot (for findings listed above the table). */
 function findingItem(finding, { withSlot = false } = {}) {
@@ -434,14 +425,14 @@ function slotRow(segment, index, count) {
   const minutes = el("input", {
     type: "number", step: "0.5", min: "0.5", max: "720", inputmode: "decimal",
     value: segment.minutes, testid: "slot-minutes", className: "minutes",
-    "aria-label": `时长（分钟）Minutes of ${name}`, dataset: { focus: focus("minutes"), path: `segments/${id}/minutes` },
+    "aria-label": t("Minutes of {name}", { name }), dataset: { focus: focus("minutes"), path: `segments/${id}/minutes` },
     oninput: (event) => edit((doc) => { doc.segments[indexOf(id)].minutes = event.target.value.trim(); },
       { typing: focus("minutes"), redraw: {} }),
   });
   const anchor = el("input", {
     type: "text", inputmode: "numeric", maxlength: "5", placeholder: "--:--", size: "5",
     value: segment.anchor ?? "", testid: "slot-anchor", className: "anchor",
-    "aria-label": `定点开始时间 Fixed start (HH:MM) of ${name}`,
+    "aria-label": t("Fixed start (HH:MM) of {name}", { name }),
     dataset: { focus: focus("anchor"), path: `segments/${id}/anchor` },
     onchange: (event) => edit((doc) => {
       doc.segments[indexOf(id)].anchor = event.target.value.trim() || null;
@@ -450,12 +441,12 @@ function slotRow(segment, index, count) {
   const lock = el("input", {
     type: "checkbox", checked: Boolean(segment.locked), testid: "slot-lock",
     dataset: { focus: focus("lock"), path: `segments/${id}/locked` },
-    "aria-label": `锁定 Lock ${name}: arrange keeps it where it is`,
+    "aria-label": t("Lock {name}: arrange keeps it where it is", { name }),
     onchange: (event) => edit((doc) => { doc.segments[indexOf(id)].locked = event.target.checked; }),
   });
 
   const handle = el("span", {
-    className: "handle", draggable: "true", title: "拖动排序 Drag to reorder", text: "⠿",
+    className: "handle", draggable: "true", title: t("Drag to reorder"), text: "⠿",
     ondragstart: (event) => {
       event.dataTransfer.setData("text/plain", id);
       event.dataTransfer.effectAllowed = "move";
@@ -469,8 +460,8 @@ function slotRow(segment, index, count) {
   const badges = [
     segment.role ? el("span", { className: `badge role-${segment.role}`, text: ROLE_LABELS[segment.role] ?? segment.role })
       : el("span", { className: `badge kind-${segment.kind}`, text: KIND_LABELS[segment.kind] ?? segment.kind }),
-    segment.anchor ? el("span", { className: "badge anchored", text: `定点 at ${segment.anchor}` }) : null,
-    segment.locked ? el("span", { className: "badge locked", text: "锁定 locked" }) : null,
+    segment.anchor ? el("span", { className: "badge anchored", text: t("at {time}", { time: segment.anchor }) }) : null,
+    segment.locked ? el("span", { className: "badge locked", text: t("locked") }) : null,
   ];
 
   const what = el("td", { className: "what" },
@@ -478,7 +469,8 @@ function slotRow(segment, index, count) {
     segment.skus?.length || SELLING_KINDS.has(segment.kind) ? el("div", { className: "detail" },
       (segment.skus || []).map((code) => el("code", { className: "sku", text: code })),
       SELLING_KINDS.has(segment.kind) ? slotOffers(segment) : null) : null,
-    el("p", { className: "reason", testid: "slot-reason", text: segment.reason ?? "" }),
+    el("p", { className: "reason", testid: "slot-reason", text: segment.reason ?? "",
+              dataset: { label: t("Why:") } }),
     findings);
 
   const row = el("tr", {
@@ -490,17 +482,17 @@ function slotRow(segment, index, count) {
   what,
   el("td", { className: "num" }, minutes),
   el("td", {}, anchor),
-  el("td", { className: "lock" }, el("label", {}, lock, el("span", { text: " 锁定" }))),
+  el("td", { className: "lock" }, el("label", {}, lock, el("span", { className: "sr", text: t("Lock") }))),
   finalPrice, margin, gmv,
   el("td", { className: "row-actions" },
     el("button", { type: "button", className: "icon", testid: "move-up", text: "↑", disabled: index === 0,
-      "aria-label": `上移 Move up ${name}`, dataset: { focus: focus("move-up") },
+      "aria-label": t("Move up {name}", { name }), dataset: { focus: focus("move-up") },
       onclick: () => moveSlot(id, indexOf(id) - 1) }),
     el("button", { type: "button", className: "icon", testid: "move-down", text: "↓", disabled: index === count - 1,
-      "aria-label": `下移 Move down ${name}`, dataset: { focus: focus("move-down") },
+      "aria-label": t("Move down {name}", { name }), dataset: { focus: focus("move-down") },
       onclick: () => moveSlot(id, indexOf(id) + 1) }),
     el("button", { type: "button", className: "icon danger", testid: "remove", text: "✕",
-      "aria-label": `移除 Remove ${name}`, title: "移除 Remove", onclick: () => removeSlot(id) })));
+      "aria-label": t("Remove {name}", { name }), title: t("Remove"), onclick: () => removeSlot(id) })));
 
   state.rows.set(id, { row, start, late, findings, finalPrice, margin, gmv });
   return row;
@@ -521,11 +513,11 @@ function slotOffers(segment) {
     },
   },
   el("summary", { dataset: { focus: `${segment.id}:offers` },
-    "aria-label": `优惠 Offers of ${segment.title || segment.id}` },
+    "aria-label": t("Offers of {name}", { name: segment.title || segment.id }) },
   chosen.length ? chosen.map((o) => el("span", { className: "chip on", text: o.label || o.id }))
-    : el("span", { className: "muted", text: "＋ 优惠 offers" })),
+    : el("span", { className: "muted", text: `＋ ${t("Offers")}` })),
   offers.length ? el("fieldset", { className: "slot-offers" },
-    el("legend", { className: "sr", text: `优惠 Offers of ${segment.title || segment.id}` }),
+    el("legend", { className: "sr", text: t("Offers of {name}", { name: segment.title || segment.id }) }),
     offers.map((offer) => el("label", { className: "chip" },
       el("input", {
         type: "checkbox", checked: segment.offers.includes(offer.id),
@@ -537,7 +529,7 @@ function slotOffers(segment) {
         }),
       }),
       el("span", { text: offer.label || offer.id }))))
-    : el("p", { className: "muted", text: "还没有优惠，先在下方添加 No offers yet: add them below" }));
+    : el("p", { className: "muted", text: t("No offers yet: add them below") }));
   return picker;
 }
 
@@ -554,18 +546,20 @@ function applySheet() {
     cells.start.textContent = clock(slot.start);
     cells.start.title = `${clock(slot.start)}–${clock(slot.end)}`;
     cells.late.textContent = slot.late_seconds > 0
-      ? `晚 late ${Math.ceil(slot.late_seconds / 60)} min` : "";
+      ? t("{n} min late", { n: Math.ceil(slot.late_seconds / 60) }) : "";
     const lead = slot.prices?.[0];
     cells.finalPrice.replaceChildren(...(lead ? [
       el("strong", { text: money(lead.final_price) }),
-      lead.live_price && lead.live_price !== lead.final_price ? el("small", { text: `直播价 ${money(lead.live_price)}` }) : null,
+      lead.live_price && lead.live_price !== lead.final_price ? el("small", { text: t("Live price {price}", { price: money(lead.live_price) }) }) : null,
     ].filter(Boolean) : ["—"]));
-    cells.finalPrice.title = lead ? `${lead.label}: 原价 ${money(lead.list_price)} → 日常价 ${money(lead.daily_price)} → 直播价 ${money(lead.live_price)} → 券后价 ${money(lead.final_price)}` : "";
+    cells.finalPrice.title = lead ? t("{product}: list price {list} → daily price {daily} → live price {live} → price after coupon {final}", {
+      product: lead.label, list: money(lead.list_price), daily: money(lead.daily_price),
+      live: money(lead.live_price), final: money(lead.final_price) }) : "";
     const negative = lead?.margin?.startsWith("-");
     cells.margin.replaceChildren(...(lead && lead.margin !== null ? [
       el("strong", { className: negative ? "loss" : "", text: money(lead.margin) }),
       el("small", { text: percent(lead.margin_rate) }),
-    ] : [lead ? el("span", { className: "muted", text: "无成本 no cost", title: "成本未知 cost unknown" }) : "—"]));
+    ] : [lead ? el("span", { className: "muted", text: t("no cost"), title: t("cost unknown") }) : "—"]));
     cells.gmv.textContent = slot.expected_gmv === null ? "—" : money(slot.expected_gmv);
     cells.findings.replaceChildren(el("ul", { className: "findings", testid: "findings" },
       slot.findings.map((f) => findingItem(f))));
@@ -586,18 +580,18 @@ function renderSummary(sheet) {
   const over = Math.round((Date.parse(sheet.end) - Date.parse(sheet.planned_end)) / 60000);
   const note = part("sum-end-note");
   note.className = over > 0 ? "bad" : over < 0 ? "warn" : "good";
-  note.textContent = over > 0 ? `超时 ${over} 分钟 over the show by ${over} min`
-    : over < 0 ? `还空 ${-over} 分钟 ${-over} min to spare`
-    : "正好 ends on time";
+  note.textContent = over > 0 ? t("over the show by {n} min", { n: over })
+    : over < 0 ? t("{n} min to spare", { n: -over })
+    : t("ends on time");
   part("sum-gmv").textContent = money(sheet.expected_gmv);
-  part("sum-target").textContent = sheet.gmv_target ? `目标 target ${money(sheet.gmv_target)}` : "未设目标 no target";
-  part("sum-margin").textContent = sheet.expected_margin === null ? "— (成本未知 cost unknown)" : money(sheet.expected_margin);
+  part("sum-target").textContent = sheet.gmv_target ? t("target {amount}", { amount: money(sheet.gmv_target) }) : t("no target");
+  part("sum-margin").textContent = sheet.expected_margin === null ? `— (${t("cost unknown")})` : money(sheet.expected_margin);
   part("sum-margin").classList.toggle("loss", Boolean(sheet.expected_margin?.startsWith("-")));
   const errors = part("sum-errors");
-  errors.textContent = `${sheet.errors} 个错误 errors`;
+  errors.textContent = tn("{n} error", "{n} errors", sheet.errors);
   errors.classList.toggle("zero", sheet.errors === 0);
   const warnings = part("sum-warnings");
-  warnings.textContent = `${sheet.warnings} 个提醒 warnings`;
+  warnings.textContent = tn("{n} warning", "{n} warnings", sheet.warnings);
   warnings.classList.toggle("zero", sheet.warnings === 0);
 }
 
@@ -644,7 +638,7 @@ function renderOffers() {
   const offers = state.doc.offers || [];
   const box = part("offers");
   box.replaceChildren(...(offers.length ? offers.map(offerCard)
-    : [el("p", { className: "empty", text: "还没有优惠 No offers yet: add a coupon, flash sale or discount below." })]));
+    : [el("p", { className: "empty", text: t("No offers yet: add a coupon, flash sale or discount below.") })]));
   if (focusKey) root.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`)?.focus();
 }
 
@@ -669,21 +663,21 @@ function offerCard(offer) {
     fields.filter((f) => f !== "tiers").map((name) => field(name, { integer: INTEGER_FIELDS.has(name) })),
     fields.includes("tiers") ? tiersEditor(offer) : null,
     field("shop_share"),
-    el("label", { className: "grow" }, "仅限 Only SKUs", el("input", {
-      value: (offer.skus || []).join(", "), placeholder: "全部 all SKUs of the slot", autocomplete: "off",
+    el("label", { className: "grow" }, t("Only these SKUs"), el("input", {
+      value: (offer.skus || []).join(", "), placeholder: t("all SKUs of the slot"), autocomplete: "off",
       dataset: { focus: `offer:${id}:skus`, path: `offers/${id}/skus` },
       oninput: (event) => edit((doc) => {
         doc.offers[offerIndex(id)].skus = event.target.value.split(/[\s,，]+/).filter(Boolean);
       }, { typing: `offer:${id}:skus`, redraw: {} }),
     })));
 
-  const hint = { coupon: "减金额或打折，二选一 Amount or % off, not both",
-                 flash_sale: "秒杀价代替直播价 The price replaces the live price",
-                 threshold: "按订单金额达到的最高一档减 The best tier the order reaches" }[offer.kind];
+  const hint = { coupon: t("An amount or a percentage off, not both"),
+                 flash_sale: t("The flash sale price replaces the live price"),
+                 threshold: t("The best tier the order reaches applies") }[offer.kind];
   return el("fieldset", { className: "offer", dataset: { offerId: id, path: `offers/${id}` }, testid: "offer" },
     el("legend", {}, el("code", { text: id })),
     el("div", { className: "offer-head" },
-      el("label", {}, "类型 Kind ", el("select", {
+      el("label", {}, `${t("Kind")} `, el("select", {
         dataset: { focus: `offer:${id}:kind`, path: `offers/${id}/kind` },
         onchange: (event) => edit((doc) => {
           const target = doc.offers[offerIndex(id)];
@@ -697,25 +691,26 @@ function offerCard(offer) {
                                 || (Array.isArray(target[name]) && !target[name].length))));
         }, { redraw: { slots: false, offers: true } }),
       }, Object.entries(OFFER_KINDS).map(([value, label]) => el("option", { value, selected: value === offer.kind, text: label })))),
-      el("label", { className: "grow" }, "名称 Label ", el("input", {
+      el("label", { className: "grow" }, `${t("Label")} `, el("input", {
         value: offer.label ?? "", maxlength: "200", placeholder: id,
         dataset: { focus: `offer:${id}:label`, path: `offers/${id}/label` },
         oninput: (event) => edit((doc) => { doc.offers[offerIndex(id)].label = event.target.value.trim() || null; },
           { typing: `offer:${id}:label`, redraw: {} }),
         onchange: () => renderSlots(), // the slot checkboxes show the label
       })),
-      el("button", { type: "button", className: "icon danger", text: "✕", title: "删除优惠 Delete offer",
-        "aria-label": `删除优惠 Delete offer ${id}`,
+      el("button", { type: "button", className: "icon danger", text: "✕", title: t("Delete offer"),
+        "aria-label": t("Delete offer {id}", { id }),
         onclick: () => {
           edit((doc) => {
             doc.offers = doc.offers.filter((o) => o.id !== id);
             for (const s of doc.segments) s.offers = (s.offers || []).filter((o) => o !== id);
           }, { redraw: { slots: true, offers: true } });
-          setStatus(`已删除优惠 Deleted offer ${id}${used.length ? ` (removed from ${used.length} slot(s))` : ""}`);
+          setStatus(used.length ? tn("Deleted offer {id} (removed from {n} slot)", "Deleted offer {id} (removed from {n} slots)", used.length, { id })
+                                : t("Deleted offer {id}", { id }));
         } })),
     hint ? el("p", { className: "kind-hint", text: hint }) : null,
     body,
-    el("p", { className: "used", text: used.length ? `用于 Used by: ${used.join("、")}` : "未使用 Not used by any slot" }));
+    el("p", { className: "used", text: used.length ? t("Used by: {slots}", { slots: list(used) }) : t("Not used by any slot") }));
 }
 
 function offerIndex(id) {
@@ -726,18 +721,18 @@ function tiersEditor(offer) {
   const id = offer.id;
   const tiers = offer.tiers || [];
   return el("div", { className: "tiers" },
-    el("span", { className: "label", text: "满减档位 Tiers (spend ≥ → off)" }),
+    el("span", { className: "label", text: t("Tiers (spend at least → amount off)") }),
     tiers.map((tier, n) => el("div", { className: "tier", dataset: { path: `offers/${id}/tiers` } },
-      ...["min_spend", "off"].map((name) => el("label", {}, name === "min_spend" ? "满 ≥ ¥" : "减 ¥", el("input", {
+      ...["min_spend", "off"].map((name) => el("label", {}, name === "min_spend" ? t("Spend at least") : t("Amount off"), el("input", {
         value: tier[name] ?? "", inputmode: "decimal", size: "7",
         dataset: { focus: `offer:${id}:tier${n}:${name}`, path: `offers/${id}/tiers/${n}/${name}` },
         oninput: (event) => edit((doc) => { doc.offers[offerIndex(id)].tiers[n][name] = event.target.value.trim(); },
           { typing: `offer:${id}:tier${n}:${name}`, redraw: {} }),
       }))),
-      el("button", { type: "button", className: "icon danger", text: "✕", "aria-label": `删除档位 Remove tier ${n + 1}`,
+      el("button", { type: "button", className: "icon danger", text: "✕", "aria-label": t("Remove tier {n}", { n: n + 1 }),
         onclick: () => edit((doc) => { doc.offers[offerIndex(id)].tiers.splice(n, 1); },
           { redraw: { slots: false, offers: true } }) }))),
-    el("button", { type: "button", className: "secondary small", text: "+ 档位 Add tier",
+    el("button", { type: "button", className: "secondary small", text: `+ ${t("Add tier")}`,
       dataset: { focus: `offer:${id}:add-tier` },
       onclick: () => edit((doc) => { doc.offers[offerIndex(id)].tiers.push({ min_spend: "", off: "" }); },
         { redraw: { slots: false, offers: true } }) }));
@@ -756,7 +751,7 @@ function addOffer(event) {
   edit((doc) => { doc.offers.push(offer); }, { redraw: { slots: true, offers: true } });
   form.elements.id.value = "";
   root.querySelector(`[data-focus="offer:${CSS.escape(id)}:label"]`)?.focus();
-  setStatus(`已添加优惠 Added offer ${id}: tick it on the slots that use it`);
+  setStatus(t("Added offer {id}: tick it on the slots that use it", { id }));
 }
 
 // ---- adding a slot ------------------------------------------------------------------------------
@@ -784,7 +779,7 @@ function addSlot(event) {
   form.elements.title.value = "";
   form.elements.skus.value = "";
   root.querySelector(`tr[data-slot-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" });
-  setStatus(`已添加 Added “${title || id}” at position ${at + 1}`);
+  setStatus(t("Added “{title}” at position {n}", { title: title || id, n: at + 1 }));
 }
 
 function syncAddSlotForm() {
@@ -809,7 +804,7 @@ async function load() {
     updateDirty();
     root.dataset.preview = "idle";
   } catch (error) {
-    showError(error, "无法打开排品 The plan cannot be opened");
+    showError(error, t("The plan cannot be opened"));
     root.dataset.preview = "error";
   }
 }

@@ -3,10 +3,20 @@
 // seeks, and tables sorted by a click on their header. The same file runs inline in the
 // self-contained HTML report, so it imports nothing and fetches nothing: its data is the JSON in
 // #replay-data. Text from exports and the event log reaches the page as textContent only, and
-// reaches plotly (which reads a little HTML in its labels) escaped.
+// reaches plotly (which reads a little HTML in its labels) escaped. Interface text comes from the
+// page's #i18n block, read here by the same rules as i18n.js (this file can import nothing).
 
 const root = document.getElementById("replay");
 const data = JSON.parse(document.getElementById("replay-data").textContent);
+const i18n = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
+const locale = i18n.locale || document.documentElement.lang || "zh-CN";
+
+/** The message for `key` in the page's language, with `{name}` placeholders filled from `params`. */
+function t(key, params = {}) {
+  const found = i18n.messages?.[key];
+  return (typeof found === "string" && found ? found : key)
+    .replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
 
 const COLORS = {
   gmv: "#e8453c", online: "#2563eb", orders: "#0f9d58", cursor: "#111827",
@@ -14,8 +24,8 @@ const COLORS = {
   status: "#6b7280", slot: "#7c3aed", a: "#e8453c", b: "#2563eb",
 };
 const KINDS = {
-  card: "讲解卡 card", coupon: "优惠券 coupon", flash_sale: "秒杀 flash sale",
-  giveaway: "福袋 giveaway", status: "状态 status", slot: "时段 slot",
+  card: t("Card"), coupon: t("Coupon"), flash_sale: t("Flash sale"),
+  giveaway: t("Giveaway"), status: t("Status"), slot: t("Slot"),
 };
 const SYMBOLS = {
   card: "square", coupon: "diamond", flash_sale: "star", giveaway: "circle",
@@ -35,12 +45,12 @@ function plotText(value) {
   return String(value ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** "¥1,234.50" from the API's decimal string, without turning money into a float. */
+const moneyFormat = new Intl.NumberFormat(locale, { style: "currency", currency: "CNY" });
+
+/** "¥1,234.50" from the API's decimal string: Intl formats the string, never a float. */
 function money(text) {
   if (text === null || text === undefined) return "—";
-  const value = String(text);
-  const [whole, cents = "00"] = value.replace(/^-/, "").split(".");
-  return `${value.startsWith("-") ? "−" : ""}¥${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents}`;
+  return moneyFormat.format(String(text));
 }
 
 function clock(seconds) {
@@ -72,7 +82,7 @@ class Player {
     this.video.addEventListener("timeupdate", () => this.tick());
     this.video.addEventListener("seeked", () => this.tick());
     this.video.addEventListener("error", () => this.say(
-      "录像无法在浏览器中播放 The browser cannot play this recording (its codec or container)."));
+      t("The browser cannot play this recording (its codec or container).")));
     figure.querySelector("[data-role=pick]").addEventListener("change", (event) => {
       const file = event.target.files[0];
       if (!file) return;
@@ -80,7 +90,7 @@ class Player {
       this.objectUrl = URL.createObjectURL(file);
       this.video.src = this.objectUrl;
       if (this.note) this.note.hidden = true;
-      this.say(`已打开 Opened ${file.name}`);
+      this.say(t("Opened {name}", { name: file.name }));
     });
     this.follow(figure);
   }
@@ -113,14 +123,14 @@ class Player {
   seek(seconds) {
     if (!Number.isFinite(seconds)) return;
     if (!this.loaded) {
-      this.say(`${clock(seconds)} · 先打开录像 Open the recording first`);
+      this.say(`${clock(seconds)} · ${t("Open the recording first")}`);
       return;
     }
     const target = Math.max(0, seconds + this.offset);
     const go = () => {
       const end = this.video.duration;
       if (Number.isFinite(end) && target > end) {
-        this.say(`录像在 ${clock(end - this.offset)} 结束 The recording ends before ${clock(seconds)}`);
+        this.say(t("The recording ends at {end}, before {time}", { end: clock(end - this.offset), time: clock(seconds) }));
       } else {
         this.say(`▶ ${clock(seconds)}`);
       }
@@ -159,7 +169,7 @@ function makeSortable(table) {
       rows.sort((a, b) => {
         const x = a.cells[index].dataset.sort, y = b.cells[index].dataset.sort;
         if (x === "" || y === "") return (x === "") - (y === ""); // blanks last either way
-        return sign * (numeric ? Number(x) - Number(y) : x.localeCompare(y, "zh-CN"));
+        return sign * (numeric ? Number(x) - Number(y) : x.localeCompare(y, locale));
       });
       body.append(...rows);
     });
@@ -190,21 +200,21 @@ function drawTimeline(node, player) {
   const perMinute = { xperiod: MINUTE_MS, xperiodalignment: "middle", xaxis: "x" };
   const traces = [
     {
-      ...perMinute, type: "bar", name: "成交 GMV", yaxis: "y", x, y: minutes.map((m) => Number(m.gmv)),
+      ...perMinute, type: "bar", name: t("GMV"), yaxis: "y", x, y: minutes.map((m) => Number(m.gmv)),
       customdata: minutes.map((m) => [m.seconds, money(m.gmv)]), marker: { color: COLORS.gmv },
-      hovertemplate: "成交 GMV %{customdata[1]}<extra></extra>",
+      hovertemplate: `${plotText(t("GMV"))} %{customdata[1]}<extra></extra>`,
     },
     {
-      ...perMinute, type: "scatter", mode: "lines+markers", name: "在线 Online", yaxis: "y2", x,
+      ...perMinute, type: "scatter", mode: "lines+markers", name: t("Online"), yaxis: "y2", x,
       y: minutes.map((m) => m.online_viewers), customdata: minutes.map((m) => [m.seconds]),
       line: { color: COLORS.online, width: 2 }, marker: { size: 4 }, fill: "tozeroy",
       fillcolor: "rgba(37, 99, 235, .08)", connectgaps: false,
-      hovertemplate: "在线 online %{y:,}<extra></extra>",
+      hovertemplate: `${plotText(t("Online"))} %{y:,}<extra></extra>`,
     },
     {
-      ...perMinute, type: "bar", name: "订单 Orders", yaxis: "y3", x, y: minutes.map((m) => m.orders),
+      ...perMinute, type: "bar", name: t("Orders"), yaxis: "y3", x, y: minutes.map((m) => m.orders),
       customdata: minutes.map((m) => [m.seconds]), marker: { color: COLORS.orders },
-      hovertemplate: "订单 orders %{y:,}<extra></extra>",
+      hovertemplate: `${plotText(t("Orders"))} %{y:,}<extra></extra>`,
     },
   ];
   const rail = markerTraces(data.markers);
@@ -228,11 +238,11 @@ function drawTimeline(node, player) {
     xaxis: {
       type: "date", anchor: "y3", tickformat: "%H:%M", hoverformat: "%H:%M:%S",
       showspikes: true, spikemode: "across", spikethickness: 1, spikecolor: "#9ca3af",
-      title: { text: `时间 Time (${plotText(data.timezone)})`, standoff: 8 }, gridcolor: "#eef0f3",
+      title: { text: `${plotText(t("Time"))} (${plotText(data.timezone)})`, standoff: 8 }, gridcolor: "#eef0f3",
     },
-    yaxis: axis("成交 GMV ¥", [0.58, 0.8]),
-    yaxis2: axis("在线 Online", [0.3, 0.54]),
-    yaxis3: axis("订单 Orders", [0, 0.26]),
+    yaxis: axis(`${plotText(t("GMV"))} ¥`, [0.58, 0.8]),
+    yaxis2: axis(plotText(t("Online")), [0.3, 0.54]),
+    yaxis3: axis(plotText(t("Orders")), [0, 0.26]),
     yaxis4: {
       domain: [0.84, 1], anchor: "x", type: "category", categoryorder: "array",
       categoryarray: [...rail.kinds].reverse().map((k) => KINDS[k]), fixedrange: true,
@@ -267,17 +277,17 @@ function drawOverlay(node, players) {
     const x = show.minutes.map((m) => m.t);
     const name = plotText(show.title);
     traces.push({
-      type: "bar", name: `${name} 成交 GMV`, meta: side, x, y: show.minutes.map((m) => Number(m.gmv)),
+      type: "bar", name: `${name} ${plotText(t("GMV"))}`, meta: side, x, y: show.minutes.map((m) => Number(m.gmv)),
       yaxis: "y", customdata: show.minutes.map((m) => [m.seconds, money(m.gmv), m.minute]),
       marker: { color: COLORS[side], opacity: 0.75 }, offsetgroup: side,
-      hovertemplate: `${name} %{customdata[2]} · 成交 GMV %{customdata[1]}<extra></extra>`,
+      hovertemplate: `${name} %{customdata[2]} · ${plotText(t("GMV"))} %{customdata[1]}<extra></extra>`,
     });
     traces.push({
-      type: "scatter", mode: "lines+markers", name: `${name} 在线 online`, meta: side, x,
+      type: "scatter", mode: "lines+markers", name: `${name} ${plotText(t("Online"))}`, meta: side, x,
       y: show.minutes.map((m) => m.online_viewers), yaxis: "y2",
       customdata: show.minutes.map((m) => [m.seconds, null, m.minute]),
       line: { color: COLORS[side], width: 2 }, marker: { size: 4 },
-      hovertemplate: `${name} %{customdata[2]} · 在线 online %{y:,}<extra></extra>`,
+      hovertemplate: `${name} %{customdata[2]} · ${plotText(t("Online"))} %{y:,}<extra></extra>`,
     });
   }
   const layout = {
@@ -286,11 +296,11 @@ function drawOverlay(node, players) {
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
     legend: { orientation: "h", x: 0, y: -0.16, yanchor: "top" },
     xaxis: {
-      anchor: "y2", title: { text: "开播后分钟 Minutes since going live", standoff: 8 },
+      anchor: "y2", title: { text: plotText(t("Minutes since going live")), standoff: 8 },
       gridcolor: "#eef0f3", showspikes: true, spikemode: "across", spikethickness: 1,
     },
-    yaxis: { domain: [0.54, 1], anchor: "x", fixedrange: true, title: { text: "成交 GMV ¥" }, gridcolor: "#eef0f3" },
-    yaxis2: { domain: [0, 0.46], anchor: "x", fixedrange: true, title: { text: "在线 Online" }, gridcolor: "#eef0f3" },
+    yaxis: { domain: [0.54, 1], anchor: "x", fixedrange: true, title: { text: `${plotText(t("GMV"))} ¥` }, gridcolor: "#eef0f3" },
+    yaxis2: { domain: [0, 0.46], anchor: "x", fixedrange: true, title: { text: plotText(t("Online")) }, gridcolor: "#eef0f3" },
   };
   window.Plotly.newPlot(node, traces, layout, CONFIG);
   node.on("plotly_click", (event) => {

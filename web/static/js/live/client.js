@@ -18,6 +18,8 @@
 // is safe because the server carries out each id once and repeats its first answer (a command
 // still unanswered after 5 s on a live connection is sent again once, for the same reason).
 
+import {t} from "../i18n.js";
+
 const MIN_DELAY = 500;
 const MAX_DELAY = 5000;
 const PING_EVERY = 15_000;
@@ -28,7 +30,7 @@ const KEEP_COMMENTS = 200;
 // only move `stats`, so the feed keeps the same kinds when it appends a batch.
 const FEED_KINDS = new Set(["comment", "gift"]);
 // Close codes after which trying again cannot help (docs/protocol.md, "Limits and close codes").
-const FATAL = {4001: "unknown or revoked token for this show", 4004: "no such show"};
+const FATAL = {4001: t("unknown or revoked token for this show"), 4004: t("no such show")};
 
 /** A command the server refused: `code` is stable, `message` is the server's reason. */
 export class CommandRejected extends Error {
@@ -87,14 +89,28 @@ export class LiveClient {
     }
   }
 
-  /** The server's clock now (ms since the epoch): countdowns agree on every screen. */
+  /**
+   * The show's clock now (ms since the epoch): countdowns agree on every screen. It is the
+   * server's clock, except in a rehearsal, whose show clock runs `speed` times as fast from its
+   * start (`state.show.clock`, docs/protocol.md).
+   */
   now() {
-    return Date.now() + this.offset;
+    const wall = Date.now() + this.offset;
+    const clock = this.view?.show?.clock;
+    if (!clock) return wall;
+    return Date.parse(clock.show_start) + (wall - Date.parse(clock.wall_start)) * clock.speed;
+  }
+
+  /** A time the server stamped (show time) on the server's wall clock, where offsets are kept. */
+  toWall(ms) {
+    const clock = this.view?.show?.clock;
+    if (!clock) return ms;
+    return Date.parse(clock.wall_start) + (ms - Date.parse(clock.show_start)) / clock.speed;
   }
 
   start() {
     if (!this.token) {
-      this.fail("no token in the page address (add ?token=…)");
+      this.fail(t("no token in the page address (add ?token=…)"));
       return this;
     }
     this.connect();
@@ -129,7 +145,7 @@ export class LiveClient {
     try {
       socket = new WebSocket(this.url);
     } catch (error) {
-      this.retry(`cannot open ${this.url}: ${error.message}`);
+      this.retry(t("cannot open {url}: {reason}", {url: this.url, reason: error.message}));
       return;
     }
     this.socket = socket;
@@ -159,7 +175,7 @@ export class LiveClient {
         this.fail(`${FATAL[event.code]} (${event.code})`);
         return;
       }
-      this.retry(event.reason || `closed (${event.code})`);
+      this.retry(event.reason || t("closed ({code})", {code: event.code}));
     });
   }
 
@@ -194,7 +210,7 @@ export class LiveClient {
   keepAlive() {
     if (this.status !== "live" || !this.socket) return;
     if (Date.now() - this.lastFrameAt > SILENCE_LIMIT) {
-      this.reconnect("no answer from the server");
+      this.reconnect("no answer from the server"); // also the close reason: plain ASCII, under 123 bytes
       return;
     }
     this.pingSentAt = Date.now();
@@ -236,7 +252,7 @@ export class LiveClient {
   }
 
   syncClock(serverTime, sentAt = null) {
-    const server = Date.parse(serverTime);
+    const server = this.toWall(Date.parse(serverTime));
     if (Number.isNaN(server)) return;
     const received = Date.now();
     if (sentAt !== null) {
@@ -257,7 +273,7 @@ export class LiveClient {
    * earlier: otherwise a coupon launched for 120 s would show 2:01 while the estimate lags.
    */
   atLeast(moment) {
-    const floor = Date.parse(moment) - Date.now();
+    const floor = this.toWall(Date.parse(moment)) - Date.now();
     if (!Number.isNaN(floor) && floor > this.offset) this.offset = floor;
   }
 
@@ -295,10 +311,10 @@ export class LiveClient {
   }
 
   applySnapshot(frame) {
-    this.syncClock(frame.server_time);
     this.role = frame.role;
     const {comments = [], ...state} = frame.state;
     this.view = state;
+    this.syncClock(frame.server_time); // after the view: a rehearsal's clock is in it
     this.comments = comments.slice(-KEEP_COMMENTS);
     this.seq = frame.seq;
     this.emit("state", {keys: new Set([...Object.keys(state), "comments"]), frame});
@@ -330,7 +346,7 @@ export class LiveClient {
       if (index >= 0) {
         if (this.role === "operator") {
           this.comments[index] = {...this.comments[index], hidden: true,
-                                  hidden_reason: frame.data.reason || "hidden by operator"};
+                                  hidden_reason: frame.data.reason || t("hidden by the operator")};
         } else {
           this.comments.splice(index, 1);
         }

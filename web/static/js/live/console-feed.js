@@ -4,10 +4,11 @@
 //
 // Nicknames and comment text come from the public: they are only ever set as textContent.
 
+import {list as joinList, t} from "../i18n.js";
 import {el, fill, timeOfDay} from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
-const KIND_TAGS = {gift: "礼物 gift"};
+const KIND_TAGS = {gift: t("gift")};
 
 export function setupFeed({live, send, toast, confirmAction}) {
   const list = $("comments");
@@ -27,23 +28,23 @@ export function setupFeed({live, send, toast, confirmAction}) {
       box.append(node);
     };
     if (!comment.hidden) {
-      button("隐藏", "隐藏这条评论 Hide", (b) => send("comment.hide", {id: comment.id}, {button: b}));
+      button(t("Hide"), t("Hide this comment"), (b) => send("comment.hide", {id: comment.id}, {button: b}));
       if (featured) {
-        button("撤下", "从大屏撤下 Unfeature", (b) => send("comment.feature", {id: null}, {button: b}));
+        button(t("Unfeature"), t("Take it off the overlay"),
+               (b) => send("comment.feature", {id: null}, {button: b}));
       } else {
-        button("上屏", "上屏到画面 Feature on the overlay",
+        button(t("Feature"), t("Feature on the overlay"),
                (b) => send("comment.feature", {id: comment.id}, {button: b}));
       }
     }
     if (answerable) {
-      button("已答", "标为已回答 Mark answered",
+      button(t("Answered"), t("Mark answered"),
              (b) => send("question.answered", {id: comment.id}, {button: b}));
     }
     if (comment.user_id && !isMuted) {
-      button("禁言", "禁言这个用户 Mute this user", async (b) => {
-        const sure = await confirmAction(`禁言 ${comment.nickname || comment.user_id}？ Mute?`,
-          "之后的评论只有中控能看到（目前不能撤销）。 Their later comments are hidden from " +
-          "screens and overlays (this cannot be undone yet).");
+      button(t("Mute"), t("Mute this user"), async (b) => {
+        const sure = await confirmAction(t("Mute {name}?", {name: comment.nickname || comment.user_id}),
+          t("Their later comments are hidden from screens and overlays (this cannot be undone yet)."));
         if (sure) send("user.mute", {platform: comment.platform, user_id: comment.user_id}, {button: b});
       });
     }
@@ -58,17 +59,19 @@ export function setupFeed({live, send, toast, confirmAction}) {
     item.classList.toggle("featured", flags.featured);
     const line = el("div", "line");
     line.append(el("time", null, timeOfDay(comment.time, zone(), true), {datetime: comment.time}),
-                el("span", "nick", comment.nickname || comment.user_id || "匿名"),
+                el("span", "nick", comment.nickname || comment.user_id || t("anonymous")),
                 el("span", "text", comment.text));
     const tags = el("div", "tags");
     if (KIND_TAGS[comment.kind]) tags.append(el("span", "tag gift", KIND_TAGS[comment.kind]));
-    if (comment.question) tags.append(el("span", "tag question", flags.answerable ? "问 question" : "问 · 已答"));
-    if (comment.intent) {
-      tags.append(el("span", "tag intent", `意向 intent${comment.intent_size ? ` ${comment.intent_size}` : ""}`));
+    if (comment.question) {
+      tags.append(el("span", "tag question", flags.answerable ? t("question") : t("question · answered")));
     }
-    if (flags.isMuted) tags.append(el("span", "tag muted", "已禁言 muted"));
+    if (comment.intent) {
+      tags.append(el("span", "tag intent", `${t("intent")}${comment.intent_size ? ` ${comment.intent_size}` : ""}`));
+    }
+    if (flags.isMuted) tags.append(el("span", "tag muted", t("muted")));
     if (comment.hidden) {
-      tags.append(el("span", "tag reason", `已隐藏 hidden · ${comment.hidden_reason || "moderation"}`));
+      tags.append(el("span", "tag reason", t("hidden · {reason}", {reason: comment.hidden_reason || t("moderation")})));
     }
     item.append(line, tags, actions(comment, flags));
     return item;
@@ -103,7 +106,7 @@ export function setupFeed({live, send, toast, confirmAction}) {
       previous = entry.node;
     }
     if (!live.comments.length && !list.querySelector(".empty")) {
-      list.append(el("li", "empty", "还没有评论 No comments yet"));
+      list.append(el("li", "empty", t("No comments yet")));
     } else if (live.comments.length) {
       list.querySelector(".empty")?.remove();
     }
@@ -118,12 +121,12 @@ export function setupFeed({live, send, toast, confirmAction}) {
       box.replaceChildren();
       return;
     }
-    const clear = el("button", "small", "撤下 Unfeature", {type: "button"});
+    const clear = el("button", "small", t("Unfeature"), {type: "button"});
     clear.addEventListener("click", () => send("comment.feature", {id: null}, {button: clear}));
     const body = el("div", "body");
-    body.append(el("span", "nick", featured.nickname || featured.user_id || "匿名"),
+    body.append(el("span", "nick", featured.nickname || featured.user_id || t("anonymous")),
                 el("span", "text", featured.text));
-    fill(box, [el("span", "label", "上屏中 Featured"), body, clear]);
+    fill(box, [el("span", "label", t("Featured")), body, clear]);
   };
 
   const renderQuestions = () => {
@@ -133,19 +136,19 @@ export function setupFeed({live, send, toast, confirmAction}) {
       const item = el("li", "question", null, {"data-id": question.id});
       const line = el("div", "line");
       line.append(el("time", null, timeOfDay(question.time, zone()), {datetime: question.time}),
-                  el("span", "nick", question.nickname || question.user_id || "匿名"),
+                  el("span", "nick", question.nickname || question.user_id || t("anonymous")),
                   el("span", "text", question.text));
       const box = el("div", "actions");
-      const answered = el("button", "small primary", "已答 Answered", {type: "button"});
+      const answered = el("button", "small primary", t("Answered"), {type: "button"});
       answered.addEventListener("click",
         () => send("question.answered", {id: question.id}, {button: answered}));
-      const feature = el("button", "small", "上屏 Feature", {type: "button"});
+      const feature = el("button", "small", t("Feature"), {type: "button"});
       feature.addEventListener("click",
         () => send("comment.feature", {id: question.id}, {button: feature}));
       box.append(answered, feature);
       item.append(line, box);
       return item;
-    }) : [el("li", "empty", "没有待答问题 No open questions")]);
+    }) : [el("li", "empty", t("No open questions"))]);
   };
 
   // ---- moderation ------------------------------------------------------------------------------------
@@ -160,12 +163,12 @@ export function setupFeed({live, send, toast, confirmAction}) {
     const names = new Map(live.comments.map((c) => [`${c.platform}:${c.user_id}`, c.nickname]));
     const mutedUsers = moderation.muted || [];
     $("muted-users").textContent = mutedUsers.length
-      ? mutedUsers.map((key) => (names.get(key) ? `${names.get(key)} (${key})` : key)).join("、")
-      : "无 none";
+      ? joinList(mutedUsers.map((key) => (names.get(key) ? `${names.get(key)} (${key})` : key)))
+      : t("none");
   };
   $("moderation-open").addEventListener("click", () => {
     if (live.role && live.role !== "operator") {
-      toast("只有中控能改屏蔽词 Only the operator token can edit moderation", "error", "forbidden");
+      toast(t("Only the operator token can edit moderation"), "error", "forbidden");
       return;
     }
     fillModeration();
@@ -177,7 +180,7 @@ export function setupFeed({live, send, toast, confirmAction}) {
     const ack = await send("moderation.set", {words: lines(form.elements.words.value),
                                               patterns: lines(form.elements.patterns.value)},
                            {button: form.querySelector("button[type=submit]"),
-                            done: "屏蔽词已保存 Moderation saved"});
+                            done: t("Moderation saved")});
     if (ack) dialog.close();
   });
 

@@ -4,6 +4,7 @@
 // Money goes to the server as the decimal string the operator typed; the server checks it
 // (and the floor price) and a rejection comes back as a toast with its reason.
 
+import {list as joinList, t, tn} from "../i18n.js";
 import {count, countdown, el, fill, money} from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
@@ -22,15 +23,21 @@ function decimal(value) {
 
 const plain = (text) => String(text).replace(/\.0+$|(\.\d*?)0+$/, "$1");
 
-/** What viewers read on the coupon when the operator gives no label: 满199减20, 立减20元, 8.5折券. */
+/**
+ * What viewers read on the coupon when the operator gives no label, in the console's language:
+ * 满199减20, 立减20元, 满199打8.5折 (zh) or "Spend 199, save 20", "Save 20", "15% off" (en). The
+ * Chinese messages use {zhe}, the price paid in tenths: 15 % off is 8.5折.
+ */
 function couponLabel(percent, value, minSpend) {
   if (!value) return undefined;
-  const threshold = minSpend && Number(minSpend) > 0 ? `满${plain(minSpend)}` : "";
+  const min = minSpend && Number(minSpend) > 0 ? plain(minSpend) : null;
   if (percent) {
-    const zhe = Number(((100 - Number(value)) / 10).toFixed(2));
-    return Number.isFinite(zhe) ? `${threshold}${zhe}折券` : undefined;
+    const zhe = Number(((100 - Number(value)) / 10).toFixed(2)); // "15" % off -> 8.5 折
+    if (!Number.isFinite(zhe)) return undefined;
+    const params = {zhe, percent: plain(value), min};
+    return min ? t("Spend {min}, {percent}% off", params) : t("{percent}% off", params);
   }
-  return threshold ? `${threshold}减${plain(value)}` : `立减${plain(value)}元`;
+  return min ? t("Spend {min}, save {off}", {min, off: plain(value)}) : t("Save {off}", {off: plain(value)});
 }
 
 function compact(args) {
@@ -110,7 +117,7 @@ export function setupPromotions({live, send, products}) {
     for (const giveaway of giveaways.filter((g) => g.status === "drawn").slice(-2).reverse()) {
       items.push(drawnItem(giveaway, live.comments));
     }
-    if (!items.length) items.push(el("li", "empty", "没有进行中的活动 Nothing running"));
+    if (!items.length) items.push(el("li", "empty", t("Nothing running")));
     fill($("active-promos"), items);
   };
 
@@ -122,7 +129,7 @@ export function setupPromotions({live, send, products}) {
       item.append(el("b", "n", `+${n}`), el("span", "name", names.get(sku) || sku),
                   el("code", null, sku));
       return item;
-    }) : [el("li", "empty", "还没有 None yet: +1 / 想要 / 拍了 on the card's product")]);
+    }) : [el("li", "empty", t("None yet: +1 / 想要 / 拍了 on the card's product"))]);
   };
 
   live.on("state", ({keys}) => {
@@ -142,12 +149,14 @@ function promo(kind, title, testid) {
 function couponItem(coupon, send) {
   const item = promo("coupon", coupon.label, `coupon-${coupon.id}`);
   const detail = el("div", "promo-detail");
-  detail.append(el("span", null, coupon.min_spend ? `满 ${money(coupon.min_spend)}` : "无门槛 no minimum"),
-                el("span", null, `剩 ${count(coupon.remaining)} / ${count(coupon.quantity)}`));
+  detail.append(el("span", null, coupon.min_spend ? t("orders of {amount}+", {amount: money(coupon.min_spend)})
+                                                 : t("no minimum")),
+                el("span", null, t("{left} / {total} left", {left: count(coupon.remaining),
+                                                            total: count(coupon.quantity)})));
   const right = el("div", "promo-side");
   right.append(coupon.ends_at ? countdown(coupon.ends_at, "countdown", {warn: 30})
-                              : el("span", "countdown", "不限时"));
-  const cancel = el("button", "small", "取消 Cancel", {type: "button"});
+                              : el("span", "countdown", t("no time limit")));
+  const cancel = el("button", "small", t("Cancel"), {type: "button"});
   cancel.addEventListener("click", () => send("coupon.cancel", {id: coupon.id}, {button: cancel}));
   right.append(cancel);
   item.append(detail, right);
@@ -155,20 +164,21 @@ function couponItem(coupon, send) {
 }
 
 function saleItem(sale, live, send) {
-  const item = promo("flash", `秒杀 ${money(sale.price)} · ${sale.title || sale.sku}`, "flash-sale");
+  const item = promo("flash", `${t("Flash sale")} ${money(sale.price)} · ${sale.title || sale.sku}`, "flash-sale");
   const detail = el("div", "promo-detail");
   detail.append(el("code", null, sale.sku),
-                el("span", null, `剩 ${count(sale.remaining)} / ${count(sale.quantity)}`),
-                el("span", null, `限购 ${sale.per_buyer_limit}`));
+                el("span", null, t("{left} / {total} left", {left: count(sale.remaining),
+                                                            total: count(sale.quantity)})),
+                el("span", null, t("limit {n} per buyer", {n: sale.per_buyer_limit})));
   const right = el("div", "promo-side");
   if (Date.parse(sale.starts_at) > live.now()) {
-    right.append(el("span", "label", "开抢 starts "), countdown(sale.starts_at, "countdown", {warn: 5}));
+    right.append(el("span", "label", `${t("starts in")} `), countdown(sale.starts_at, "countdown", {warn: 5}));
   } else if (sale.ends_at) {
-    right.append(el("span", "label", "结束 ends "), countdown(sale.ends_at, "countdown", {warn: 30}));
+    right.append(el("span", "label", `${t("ends in")} `), countdown(sale.ends_at, "countdown", {warn: 30}));
   } else {
-    right.append(el("span", "countdown", "抢购中 selling"));
+    right.append(el("span", "countdown", t("selling")));
   }
-  const end = el("button", "small", "结束 End", {type: "button"});
+  const end = el("button", "small", t("End"), {type: "button"});
   end.addEventListener("click", () => send("flash_sale.end", {}, {button: end}));
   right.append(end);
   item.append(detail, right);
@@ -176,16 +186,19 @@ function saleItem(sale, live, send) {
 }
 
 function giveawayItem(giveaway, send) {
-  const item = promo("giveaway", `福袋 ${giveaway.prize}`, `giveaway-${giveaway.id}`);
+  const item = promo("giveaway", `${t("Giveaway")} ${giveaway.prize}`, `giveaway-${giveaway.id}`);
   const detail = el("div", "promo-detail");
-  detail.append(el("span", null, giveaway.keyword ? `口令「${giveaway.keyword}」` : "评论即参与"),
-                el("span", null, `${count(giveaway.entrants)} 人参与 entrants`),
-                el("span", null, `${giveaway.winners_count} 名 winners`));
+  detail.append(el("span", null, giveaway.keyword ? t("keyword “{keyword}”", {keyword: giveaway.keyword})
+                                                  : t("any comment enters")),
+                el("span", null, tn("{n} entrant", "{n} entrants", giveaway.entrants)),
+                el("span", null, tn("{n} winner", "{n} winners", giveaway.winners_count)));
   const right = el("div", "promo-side");
-  if (giveaway.draw_at) right.append(el("span", "label", "开奖 "), countdown(giveaway.draw_at, "countdown", {warn: 10}));
-  const draw = el("button", "small primary", "开奖 Draw", {type: "button"});
+  if (giveaway.draw_at) {
+    right.append(el("span", "label", `${t("draw in")} `), countdown(giveaway.draw_at, "countdown", {warn: 10}));
+  }
+  const draw = el("button", "small primary", t("Draw"), {type: "button"});
   draw.addEventListener("click", () => send("giveaway.draw", {id: giveaway.id}, {button: draw}));
-  const cancel = el("button", "small", "取消", {type: "button", title: "取消福袋 Cancel"});
+  const cancel = el("button", "small", t("Cancel"), {type: "button", title: t("Cancel the giveaway")});
   cancel.addEventListener("click", () => send("giveaway.cancel", {id: giveaway.id}, {button: cancel}));
   right.append(draw, cancel);
   item.append(detail, right);
@@ -193,12 +206,13 @@ function giveawayItem(giveaway, send) {
 }
 
 function drawnItem(giveaway, comments) {
-  const item = promo("drawn", `已开奖 ${giveaway.prize}`, `drawn-${giveaway.id}`);
+  const item = promo("drawn", t("Drawn: {prize}", {prize: giveaway.prize}), `drawn-${giveaway.id}`);
   // winners are "platform:user_id"; the feed usually knows their nicknames
   const names = new Map(comments.map((c) => [`${c.platform}:${c.user_id}`, c.nickname]));
   const winners = (giveaway.winners || []).map((w) => names.get(w) || w);
   item.append(el("div", "promo-detail",
-                 winners.length ? `中奖 winners: ${winners.join("、")}（${giveaway.entrants} 人参与）`
-                   : `无人参与 no entrants`));
+                 winners.length ? `${t("winners: {names}", {names: joinList(winners)})} ` +
+                   `(${tn("{n} entrant", "{n} entrants", giveaway.entrants)})`
+                   : t("no entrants")));
   return item;
 }

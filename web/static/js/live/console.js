@@ -8,6 +8,7 @@
 // Panels render from `live.view` when the keys they show change. Every command goes through
 // send(): a rejection becomes a toast with the server's reason.
 
+import {t} from "../i18n.js";
 import {LiveClient, pageSettings} from "./client.js";
 import {count, countdown, el, fill, money, setClock, startCountdowns, timeOfDay} from "./dom.js";
 import {setupFeed} from "./console-feed.js";
@@ -19,18 +20,18 @@ const settings = pageSettings(root);
 const live = new LiveClient({showId: settings.showId, token: settings.token, prefix: "con"});
 
 const STATUS_LABELS = {
-  planned: "未开播 Planned", rehearsal: "彩排 Rehearsal", live: "直播中 Live",
-  paused: "暂停 Paused", ended: "已结束 Ended", cancelled: "已取消 Cancelled",
+  planned: t("Planned"), rehearsal: t("Rehearsal"), live: t("On air"),
+  paused: t("Paused"), ended: t("Ended"), cancelled: t("Cancelled"),
 };
 const CONNECTION_LABELS = {
-  connecting: ["连接中", "Connecting"], live: ["已连接", "Connected"],
-  reconnecting: ["重连中", "Reconnecting…"], failed: ["连接失败", "Failed"],
+  connecting: t("Connecting"), live: t("Connected"),
+  reconnecting: t("Reconnecting…"), failed: t("Connection failed"),
 };
-const KIND_LABELS = {opening: "开场", product: "讲品", giveaway: "福袋", interaction: "互动",
-                     encore: "返场", closing: "收尾"};
-const ROLE_LABELS = {traffic: "引流", welfare: "福利", hero: "主推", profit: "利润", image: "形象",
-                     test: "测款"};
-const FABE = {F: "特征", A: "优势", B: "利益", E: "证据"};
+const KIND_LABELS = {opening: t("Opening"), product: t("Product segment"), giveaway: t("Giveaway"),
+                     interaction: t("Interaction"), encore: t("Encore"), closing: t("Closing")};
+const ROLE_LABELS = {traffic: t("Traffic driver"), welfare: t("Welfare item"), hero: t("Hero item"),
+                     profit: t("Profit item"), image: t("Image item"), test: t("Test item")};
+const FABE = {F: t("FABE: feature"), A: t("FABE: advantage"), B: t("FABE: benefit"), E: t("FABE: evidence")};
 
 let sheet = null; // the plan's run sheet, or null when the show has none
 let products = []; // [{sku, label, final_price, live_price, list_price, slots: [{id, index}]}]
@@ -82,7 +83,11 @@ function confirmAction(title, text) {
 function renderStatus() {
   const status = live.view.status || "planned";
   const badge = $("status-badge");
-  badge.textContent = STATUS_LABELS[status] || status;
+  const label = STATUS_LABELS[status] || status;
+  // a rehearsal copy (studio rehearse) goes live like a show, but nothing it sells is real
+  const rehearsal = Boolean(live.view.show?.rehearsal_of) && status !== "rehearsal";
+  badge.textContent = rehearsal ? `${STATUS_LABELS.rehearsal} · ${label}` : label;
+  badge.dataset.rehearsal = String(rehearsal);
   badge.dataset.status = status;
   root.dataset.status = status;
   for (const button of document.querySelectorAll("[data-set-status]")) {
@@ -93,9 +98,8 @@ function renderStatus() {
 async function setStatus(button) {
   const wanted = button.dataset.setStatus;
   if (wanted === "ended") {
-    const sure = await confirmAction("结束直播？ End the show?",
-      "结束后不能再发指令，进行中的优惠券和秒杀会一起结束。 An ended show takes no more " +
-      "commands; running coupons and flash sales end with it.");
+    const sure = await confirmAction(t("End the show?"),
+      t("An ended show takes no more commands; running coupons and flash sales end with it."));
     if (!sure) return;
   }
   await send("status.set", {status: wanted}, {button});
@@ -103,9 +107,8 @@ async function setStatus(button) {
 
 function renderConnection({status, detail}) {
   const node = $("connection");
-  const [zh, en] = CONNECTION_LABELS[status] || [status, ""];
   node.dataset.state = status;
-  node.replaceChildren(`${zh} `, el("span", "en", en));
+  node.textContent = CONNECTION_LABELS[status] || status;
   node.title = detail || "";
   if (status === "failed") toast(detail, "error", "connection");
 }
@@ -140,7 +143,7 @@ async function fetchPlan() {
     const response = await fetch(root.dataset.runsheetUrl, {headers: {Accept: "application/json"}});
     if (response.status === 404) {
       sheet = null;
-      note("这场直播没有排品脚本，可以按 SKU 讲解。 This show has no plan: take products by SKU.");
+      note(t("This show has no plan: take products by SKU."));
     } else if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       throw new Error(`${response.status}: ${body.error?.message || response.statusText}`);
@@ -150,7 +153,7 @@ async function fetchPlan() {
     }
   } catch (error) {
     sheet = null;
-    note(`排品脚本加载失败 Could not load the plan (${error.message}); take products by SKU.`);
+    note(t("Could not load the plan ({reason}); take products by SKU.", {reason: error.message}));
   }
   buildProducts();
   renderRunsheet();
@@ -183,34 +186,33 @@ function renderRunsheet() {
       item.classList.add("done");
     }
     const head = el("div", "slot-head");
-    head.append(el("span", "n", String(i + 1)),
-                el("span", "planned", timeOfDay(slot.start, zone)),
-                el("span", `kind kind-${slot.kind}`, KIND_LABELS[slot.kind] || slot.kind));
+    head.append(el("span", "n", String(i + 1)), el("span", "planned", timeOfDay(slot.start, zone)));
+    // a product slot's role says more than its kind
     if (slot.role) head.append(el("span", `role role-${slot.role}`, ROLE_LABELS[slot.role] || slot.role));
+    else head.append(el("span", `kind kind-${slot.kind}`, KIND_LABELS[slot.kind] || slot.kind));
     head.append(el("span", "minutes", `${slot.minutes}′`));
     item.append(head, el("div", "slot-title", slot.title));
     if (started) {
       const ended = i === current ? null : actual[slot.id]?.ended_at;
-      item.append(el("div", "actual", `实际 actual ${timeOfDay(started, zone)}` +
-        (ended ? `–${timeOfDay(ended, zone)}` : "")));
+      const span = ended ? `${timeOfDay(started, zone)}–${timeOfDay(ended, zone)}` : timeOfDay(started, zone);
+      item.append(el("div", "actual", t("actual {time}", {time: span})));
     }
-    item.title = "点击跳到这个环节 Click to go to this slot";
+    item.title = t("Click to go to this slot");
     item.addEventListener("click", () => send("runsheet.goto", {slot: slot.id}));
     return item;
   }));
   const slot = state.slot;
   $("slot-position").textContent = slots.length
     ? `${current === null ? "–" : current + 1} / ${slots.length}` : "";
-  $("now-title").replaceChildren(slot ? slot.title : "未开始 ");
-  if (!slot) $("now-title").append(el("span", "en", "Not started"));
+  $("now-title").textContent = slot ? slot.title : t("Not started");
   const timer = $("now-timer");
   if (slot && state.started_at && slot.seconds) {
     const ends = new Date(Date.parse(state.started_at) + slot.seconds * 1000).toISOString();
-    fill(timer, [el("span", "label", "剩余 left "),
+    fill(timer, [el("span", "label", `${t("left")} `),
                  countdown(ends, "countdown", {overtime: true, warn: 60, testid: "slot-countdown"}),
-                 state.next ? el("span", "next", `下一个 next: ${state.next.title}`) : null]);
+                 state.next ? el("span", "next", t("next: {title}", {title: state.next.title})) : null]);
   } else {
-    fill(timer, [state.next ? el("span", "next", `下一个 next: ${state.next.title}`) : null]);
+    fill(timer, [state.next ? el("span", "next", t("next: {title}", {title: state.next.title})) : null]);
   }
   $("slots").querySelector(".current")?.scrollIntoView({block: "nearest"});
   markShortcuts();
@@ -249,7 +251,7 @@ function renderProducts() {
     || (p.label || "").toLowerCase().includes(query));
   $("product-count").textContent = query ? `${shown.length} / ${products.length}` : String(products.length);
   if (!products.length) {
-    fill($("products"), [el("p", "empty", "没有商品 No products in the plan")]);
+    fill($("products"), [el("p", "empty", t("No products in the plan"))]);
     return;
   }
   fill($("products"), shown.map((product) => {
@@ -263,7 +265,7 @@ function renderProducts() {
     const where = product.slots.map((s) => `#${s.index + 1}`).join(" ");
     const meta = el("div", "meta");
     meta.append(el("code", null, product.sku), where ? el("span", "where", where) : "");
-    const take = el("button", "take primary", "讲解 Take", {type: "button", title: "上讲解卡 Take the card"});
+    const take = el("button", "take primary", t("Take"), {type: "button", title: t("Put it on the product card")});
     take.addEventListener("click", () => send("card.take", {sku: product.sku}, {button: take}));
     const list = el("button", "list", "", {type: "button"});
     list.addEventListener("click", () => {
@@ -296,18 +298,18 @@ function updateProducts() {
     tile.classList.toggle("listed", listed.has(sku));
     tile.classList.toggle("pinned", sku === pinned);
     const flags = [];
-    if (sku === onCard) flags.push(el("span", "flag on-card", "讲解中 On card"));
-    if (listed.has(sku)) flags.push(el("span", "flag listed", "已上架 Listed"));
-    if (sku === pinned) flags.push(el("span", "flag pinned", "置顶 Pinned"));
-    if (intents[sku]) flags.push(el("span", "flag intent", `意向 +${intents[sku]}`));
+    if (sku === onCard) flags.push(el("span", "flag on-card", t("On card")));
+    if (listed.has(sku)) flags.push(el("span", "flag listed", t("Listed")));
+    if (sku === pinned) flags.push(el("span", "flag pinned", t("Pinned")));
+    if (intents[sku]) flags.push(el("span", "flag intent", t("intent +{n}", {n: intents[sku]})));
     fill(tile.querySelector(".flags"), flags);
     const list = tile.querySelector("button.list");
-    list.textContent = listed.has(sku) ? "下架" : "上架";
-    list.title = listed.has(sku) ? "下架 Delist from the shop bag" : "上架 List in the shop bag";
+    list.textContent = listed.has(sku) ? t("Delist") : t("List");
+    list.title = listed.has(sku) ? t("Delist from the shop bag") : t("List in the shop bag");
     const pin = tile.querySelector("button.pin");
-    pin.textContent = sku === pinned ? "取消置顶" : "置顶";
-    pin.title = sku === pinned ? "取消置顶 Unpin"
-      : listed.has(sku) ? "置顶 Pin in the shop bag" : "置顶 Pin (list it first 先上架)";
+    pin.textContent = sku === pinned ? t("Unpin") : t("Pin");
+    pin.title = sku === pinned ? t("Unpin")
+      : listed.has(sku) ? t("Pin in the shop bag") : t("Pin (list it first)");
   }
   markShortcuts();
 }
@@ -335,8 +337,8 @@ function renderCard() {
   const box = $("card-preview");
   box.classList.toggle("empty", !card);
   if (!card) {
-    fill(box, [el("div", "card-empty", "没有讲解卡 No product card on air"),
-               el("div", "hint", "点商品的「讲解」或按 1–9 · Take a product, or press 1–9")]);
+    fill(box, [el("div", "card-empty", t("No product card on air")),
+               el("div", "hint", t("Take a product, or press 1–9"))]);
     return;
   }
   const ladder = card.ladder || {};
@@ -347,20 +349,20 @@ function renderCard() {
     node.append(el("span", "label", label), el(className === "list" ? "s" : "b", "value", money(value)));
     rungs.append(node);
   };
-  rung("原价 List", ladder.list_price, "list");
-  rung("日常价 Daily", ladder.daily_price, "daily");
-  rung("直播价 Live", ladder.live_price, "live");
-  rung("券后价 Final", ladder.final_price, "final");
+  rung(t("List price"), ladder.list_price, "list");
+  rung(t("Daily price"), ladder.daily_price, "daily");
+  rung(t("Live price"), ladder.live_price, "live");
+  rung(t("Price after coupon"), ladder.final_price, "final");
 
   const head = el("div", "card-head");
-  head.append(el("span", "on-air", "讲解中 ON CARD"), el("code", null, card.sku));
+  head.append(el("span", "on-air", t("ON CARD")), el("code", null, card.sku));
   const options = (card.options || []).map((o) => o.join(" ")).join(" · ");
   const facts = el("div", "card-facts");
   const intents = live.view.intents?.[card.sku];
   facts.append(
-    el("span", "stock", card.stock_left == null ? "库存 —" : `库存 Stock ${count(card.stock_left)}`),
-    intents ? el("span", "intent", `意向 Intent +${intents}`) : "",
-    el("span", "since", "已讲 "), countdown(card.taken_at, "elapsed", {overtime: true}));
+    el("span", "stock", t("Stock {n}", {n: card.stock_left == null ? "—" : count(card.stock_left)})),
+    intents ? el("span", "intent", t("Intent +{n}", {n: intents})) : "",
+    el("span", "since", `${t("On card for")} `), countdown(card.taken_at, "elapsed", {overtime: true}));
   const points = el("ol", "points");
   for (const point of (card.selling_points || []).slice(0, 4)) {
     const item = el("li");
@@ -368,7 +370,7 @@ function renderCard() {
     item.append(point.text);
     points.append(item);
   }
-  const clear = el("button", "clear", "下卡 Clear (C)", {type: "button", "aria-keyshortcuts": "C"});
+  const clear = el("button", "clear", t("Clear the card (C)"), {type: "button", "aria-keyshortcuts": "C"});
   clear.addEventListener("click", () => send("card.clear", {}, {button: clear}));
   const body = el("div", "card-body");
   body.append(head, el("div", "card-title", card.title, {"data-testid": "card-title"}),
@@ -406,7 +408,7 @@ function onKey(event) {
   else if (/^[1-9]$/.test(key)) {
     const sku = shortcutSkus()[Number(key) - 1];
     if (sku) send("card.take", {sku});
-    else toast(`没有第 ${key} 个商品 No product number ${key} here`, "error", "key");
+    else toast(t("No product number {n} here", {n: key}), "error", "key");
   } else handled = false;
   if (handled) event.preventDefault();
 }
@@ -416,7 +418,7 @@ function onKey(event) {
 function onState({keys}) {
   if (keys.has("show")) {
     $("show-title").textContent = live.view.show?.title || settings.showId;
-    document.title = `${live.view.show?.title || settings.showId} · 中控台 Console`;
+    document.title = `${live.view.show?.title || settings.showId} · ${t("Control room")}`;
   }
   if (keys.has("status")) renderStatus();
   if (keys.has("runsheet") || keys.has("show")) {

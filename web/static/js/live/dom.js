@@ -1,6 +1,9 @@
 // Small helpers shared by the operator console and the overlays: elements, money, clocks and
 // the countdown ticker. Text from the public and from the catalogue only ever goes through
-// textContent (el() below), never through innerHTML.
+// textContent (el() below), never through innerHTML. Numbers, money and times are formatted for
+// the page's language (i18n.js).
+
+import {locale, money as formatMoney} from "../i18n.js";
 
 /** A new element with a class and text. Extra attributes go through setAttribute. */
 export function el(tag, className, text, attributes = {}) {
@@ -13,11 +16,9 @@ export function el(tag, className, text, attributes = {}) {
   return node;
 }
 
-/** "159.00" -> "¥159", "39.90" -> "¥39.90". Money stays a string, never a float. */
-export function money(value, symbol = "¥") {
-  if (value == null || value === "") return "—";
-  const text = String(value);
-  return `${symbol}${text.endsWith(".00") ? text.slice(0, -3) : text}`;
+/** "159.00" -> "¥159", "39.90" -> "¥39.90" (zh). Money stays a decimal string, never a float. */
+export function money(value, currency = "CNY") {
+  return formatMoney(value, currency, {trim: true});
 }
 
 /** 65 -> "1:05", 3725 -> "1:02:05". */
@@ -29,23 +30,25 @@ export function clock(totalSeconds) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
-/** 12345 -> "12,345"; 123456 -> "12.3万" when `short`. */
+const counts = new Intl.NumberFormat(locale);
+const shortCounts = new Intl.NumberFormat(locale, {notation: "compact", maximumFractionDigits: 1});
+
+/** 12345 -> "12,345"; 123456 -> "12.3万" (zh) or "123.5K" (en) when `short`. */
 export function count(value, short = false) {
   const number = Number(value) || 0;
-  if (short && number >= 100_000) return `${(number / 10_000).toFixed(1)}万`;
-  return number.toLocaleString("zh-CN");
+  return (short && number >= 100_000 ? shortCounts : counts).format(number);
 }
 
-/** "20:03" in the show's time zone (or the browser's). */
+/** "20:03" in the show's time zone (or the browser's), on the 24-hour clock studios run by. */
 export function timeOfDay(iso, timeZone, seconds = false) {
   if (!iso) return "";
   const options = {hour: "2-digit", minute: "2-digit", hourCycle: "h23"};
   if (seconds) options.second = "2-digit";
   try {
-    return new Intl.DateTimeFormat("zh-CN", {...options, timeZone: timeZone || undefined})
+    return new Intl.DateTimeFormat(locale, {...options, timeZone: timeZone || undefined})
       .format(new Date(iso));
   } catch {
-    return new Intl.DateTimeFormat("zh-CN", options).format(new Date(iso)); // unknown zone
+    return new Intl.DateTimeFormat(locale, options).format(new Date(iso)); // unknown zone
   }
 }
 

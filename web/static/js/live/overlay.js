@@ -5,6 +5,7 @@
 // the current state from the snapshot the moment they open, then follow the events. A dropped
 // connection keeps the last picture on air while the client reconnects in the background.
 
+import {moneyParts, t} from "../i18n.js";
 import {LiveClient, pageSettings} from "./client.js";
 import {count, countdown, el, fill, money, safeImage, setClock, startCountdowns} from "./dom.js";
 
@@ -32,17 +33,17 @@ function cardWidget(live, root) {
     const prices = el("div", "prices", null, {"data-testid": "overlay-prices"});
     if (ladder.list_price && ladder.list_price !== ladder.final_price) {
       const list = el("div", "price list");
-      list.append(el("span", "label", "原价"), el("s", "value", money(ladder.list_price)));
+      list.append(el("span", "label", t("List price")), el("s", "value", money(ladder.list_price)));
       prices.append(list);
     }
     const finalIsLive = ladder.final_price === ladder.live_price || !ladder.final_price;
     if (ladder.live_price && !finalIsLive) {
       const livePrice = el("div", "price live");
-      livePrice.append(el("span", "label", "直播价"), el("span", "value", money(ladder.live_price)));
+      livePrice.append(el("span", "label", t("Live price")), el("span", "value", money(ladder.live_price)));
       prices.append(el("span", "arrow", "→"), livePrice);
     }
     const final = el("div", "price final");
-    final.append(el("span", "label", finalIsLive ? "直播价" : "券后价"),
+    final.append(el("span", "label", finalIsLive ? t("Live price") : t("Price after coupon")),
                  el("span", "value", money(ladder.final_price || ladder.live_price),
                     {"data-testid": "overlay-final-price"}));
     if (prices.children.length) prices.append(el("span", "arrow", "→"));
@@ -56,8 +57,8 @@ function cardWidget(live, root) {
     const body = el("div", "body");
     body.append(el("div", "title", data.title, {"data-testid": "overlay-card-title"}), points, prices);
     const stock = data.stock_left == null ? null
-      : el("div", "stock", data.stock_left > 0 ? `剩余 ${count(data.stock_left)} 件` : "已抢光 Sold out");
-    fill(card, [el("div", "ribbon", "正在讲解"), picture, body, stock]);
+      : el("div", "stock", data.stock_left > 0 ? t("{n} left", {n: count(data.stock_left)}) : t("Sold out"));
+    fill(card, [el("div", "ribbon", t("Now showing")), picture, body, stock]);
   };
 
   const show = () => {
@@ -96,6 +97,20 @@ function zhe(percentOff) {
   return Number.isFinite(value) ? String(Number(value.toFixed(2))) : `-${percentOff}%`;
 }
 
+/** A percentage discount's big number and its unit: 8.5 | 折 (zh), 15% | off (en). */
+function discountFace(percentOff) {
+  const text = t("{percent}%|off", {zhe: zhe(percentOff), percent: String(Number(percentOff))});
+  const [amount, unit] = text.split("|");
+  return [amount, unit ?? ""];
+}
+
+/** A countdown inside its caption, "{time}" marking where: "2:00 后结束" (zh), "ends in 2:00" (en). */
+function captioned(message, node) {
+  const [before, after = ""] = message.split("{time}");
+  return [before.trim() ? el("span", "caption", before.trim()) : null, node,
+          after.trim() ? el("span", "caption", after.trim()) : null].filter(Boolean);
+}
+
 function couponWidget(live, root) {
   const list = el("div", "tickets", null, {"data-testid": "overlay-coupons"});
   root.append(list);
@@ -104,18 +119,24 @@ function couponWidget(live, root) {
   const couponTicket = (coupon) => {
     const ticket = el("div", "ticket coupon", null, {"data-id": coupon.id, "data-testid": "coupon-ticket"});
     const face = el("div", "face");
-    if (coupon.amount) face.append(el("span", "currency", "¥"), el("span", "amount", money(coupon.amount, "")));
-    else face.append(el("span", "amount", zhe(coupon.percent_off)), el("span", "unit", "折"));
+    if (coupon.amount) {
+      const {symbol, amount} = moneyParts(coupon.amount);
+      face.append(el("span", "currency", symbol), el("span", "amount", amount));
+    } else {
+      const [amount, unit] = discountFace(coupon.percent_off);
+      face.append(el("span", "amount", amount), el("span", "unit", unit));
+    }
     const info = el("div", "info");
     info.append(el("div", "label", coupon.label),
-                el("div", "rule", coupon.min_spend ? `满${money(coupon.min_spend)}可用` : "无门槛"),
-                el("div", "left", `剩 ${count(coupon.remaining)} 张`));
+                el("div", "rule", coupon.min_spend ? t("on orders of {amount}+", {amount: money(coupon.min_spend)})
+                                                   : t("no minimum spend")),
+                el("div", "left", t("{n} coupons left", {n: count(coupon.remaining)})));
     const timer = el("div", "timer");
     if (coupon.ends_at) {
-      timer.append(countdown(coupon.ends_at, "countdown", {warn: 30, testid: "coupon-countdown"}),
-                   el("span", "caption", "后结束"));
+      timer.append(...captioned(t("ends in {time}"),
+                                countdown(coupon.ends_at, "countdown", {warn: 30, testid: "coupon-countdown"})));
     } else {
-      timer.append(el("span", "caption", "限量抢"));
+      timer.append(el("span", "caption", t("while they last")));
     }
     ticket.append(face, info, timer);
     return ticket;
@@ -124,22 +145,22 @@ function couponWidget(live, root) {
   const saleTicket = (sale) => {
     const ticket = el("div", "ticket flash", null, {"data-testid": "flash-ticket"});
     const face = el("div", "face");
-    face.append(el("span", "tag", "秒杀"), el("span", "amount", money(sale.price)));
+    face.append(el("span", "tag", t("Flash sale")), el("span", "amount", money(sale.price)));
     const info = el("div", "info");
     info.append(el("div", "label", sale.title || sale.sku),
-                el("div", "rule", `每人限购 ${sale.per_buyer_limit} 件`));
+                el("div", "rule", t("limit {n} per buyer", {n: sale.per_buyer_limit})));
     const timer = el("div", "timer");
     if (Date.parse(sale.starts_at) > live.now()) {
-      info.append(el("div", "left", `共 ${count(sale.quantity)} 件`));
-      timer.append(el("span", "caption", "距开抢"),
-                   countdown(sale.starts_at, "countdown", {warn: 5, testid: "flash-countdown"}));
+      info.append(el("div", "left", t("{n} in total", {n: count(sale.quantity)})));
+      timer.append(...captioned(t("starts in {time}"),
+                                countdown(sale.starts_at, "countdown", {warn: 5, testid: "flash-countdown"})));
       ticket.classList.add("upcoming");
     } else {
-      info.append(el("div", "left", `剩余 ${count(sale.remaining)} 件`, {"data-testid": "flash-left"}));
+      info.append(el("div", "left", t("{n} left", {n: count(sale.remaining)}), {"data-testid": "flash-left"}));
       if (sale.ends_at) {
-        timer.append(countdown(sale.ends_at, "countdown", {warn: 30}), el("span", "caption", "后结束"));
+        timer.append(...captioned(t("ends in {time}"), countdown(sale.ends_at, "countdown", {warn: 30})));
       } else {
-        timer.append(el("span", "caption hot", "抢购中"));
+        timer.append(el("span", "caption hot", t("selling now")));
       }
     }
     ticket.append(face, info, timer);
@@ -174,9 +195,9 @@ function commentsWidget(live, root) {
     const item = el("li", "bubble", null, {"data-id": comment.id});
     item.classList.toggle("question", Boolean(comment.question));
     item.classList.toggle("gift", comment.kind === "gift");
-    if (comment.question) item.append(el("span", "tag", "问"));
-    if (comment.kind === "gift") item.append(el("span", "tag", "礼物"));
-    item.append(el("span", "nick", comment.nickname || "观众"), el("span", "text", comment.text));
+    if (comment.question) item.append(el("span", "tag", t("Q")));
+    if (comment.kind === "gift") item.append(el("span", "tag", t("gift")));
+    item.append(el("span", "nick", comment.nickname || t("viewer")), el("span", "text", comment.text));
     return item;
   };
 
@@ -217,7 +238,7 @@ function featuredWidget(live, root) {
     showing = featured?.id ?? null;
     const draw = () => {
       if (!featured) return;
-      fill(box, [el("div", "nick", featured.nickname || "观众", {"data-testid": "featured-nick"}),
+      fill(box, [el("div", "nick", featured.nickname || t("viewer"), {"data-testid": "featured-nick"}),
                  el("div", "text", featured.text, {"data-testid": "featured-text"})]);
       nextFrame(() => box.classList.add("in"));
     };
@@ -233,10 +254,10 @@ function featuredWidget(live, root) {
 // ---- 实时数据 stats -------------------------------------------------------------------------------
 
 function statsWidget(live, root) {
-  const items = [["online", "在线", (s) => count(s.online, true)],
-                 ["likes", "点赞", (s) => count(s.likes, true)],
-                 ["orders", "订单", (s) => count(s.orders, true)],
-                 ["gmv", "成交", (s) => money(s.gmv || "0.00")]];
+  const items = [["online", t("Online"), (s) => count(s.online, true)],
+                 ["likes", t("Likes"), (s) => count(s.likes, true)],
+                 ["orders", t("Orders"), (s) => count(s.orders, true)],
+                 ["gmv", t("GMV"), (s) => money(s.gmv || "0.00")]];
   const row = el("div", "stats-row", null, {"data-testid": "overlay-stats"});
   const values = new Map();
   for (const [key, label] of items) {
@@ -292,7 +313,7 @@ function main() {
     }
     // Only what cannot fix itself is shown: a wrong token or show, seen while setting OBS up.
     $("overlay-error").hidden = status !== "failed";
-    if (status === "failed") $("overlay-error").textContent = `Studio overlay: ${detail}`;
+    if (status === "failed") $("overlay-error").textContent = t("Studio overlay: {reason}", {reason: detail});
   });
   if (settings.debug) {
     live.on("event", () => {
