@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
-.PHONY: demo test install dev lint bench clean
+.PHONY: demo test install dev lint bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Studio needs Python 3.11+, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -26,8 +27,7 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	$(BIN)/studio init --demo
-	$(BIN)/studio serve --host $(HOST) --port $(PORT)
+	$(BIN)/studio demo --host $(HOST) --port $(PORT) $(DEMO_ARGS)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -45,6 +45,11 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/clip_render.py --record
 	$(BIN)/python benchmarks/clip_batch.py --record
 	$(BIN)/python benchmarks/replay.py --record
+
+# Every page in both languages into docs/screenshots/ (not committed): the browser tests with
+# STUDIO_SCREENSHOTS set. Needs Chromium (apt-get install chromium).
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) studio-data .pytest_cache build dist

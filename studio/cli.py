@@ -18,6 +18,7 @@ from studio.config import get_settings
 from studio.errors import ValidationFailed
 from studio.live_console.cli import app as live_app
 from studio.live_console.cli import simulate_command
+from studio.rehearsal.cli import demo_command, rehearse_command
 from studio.replay.cli import app as replay_app
 from studio.scripts.cli import app as plan_app
 from studio.shows.cli import app as show_app
@@ -40,6 +41,8 @@ app.add_typer(clip_app, name="clip")
 app.add_typer(replay_app, name="replay")
 app.add_typer(db_app, name="db")
 app.command("simulate")(simulate_command)
+app.command("rehearse")(rehearse_command)
+app.command("demo")(demo_command)
 
 
 def _version(value: bool) -> None:

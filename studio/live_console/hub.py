@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from studio import observability as metrics
 from studio.live_console import commands as command_rules
+from studio.live_console.clock import ShowClock
 from studio.live_console.commands import Event, Rejected
 from studio.live_console.feed import FeedMessage, comment_record
 from studio.live_console.models import LiveEvent
@@ -143,12 +144,14 @@ class Outcome:
     def ok(self) -> bool:
         return self.seq is not None
 
-    def message(self) -> dict[str, Any]:
+    def message(self, server_time: datetime | None = None) -> dict[str, Any]:
+        """The ack or reject frame; ``server_time`` is the hub's (show) time, default the wall."""
+        moment = stamp(server_time or now())
         if self.ok:
             return {"type": "ack", "id": self.command_id, "seq": self.seq,
-                    "server_time": stamp(now())}
+                    "server_time": moment}
         return {"type": "reject", "id": self.command_id, "code": self.code,
-                "reason": self.reason, "server_time": stamp(now())}
+                "reason": self.reason, "server_time": moment}
 
 
 @dataclass(slots=True)
@@ -158,7 +161,12 @@ class _Pending:
 
 
 class ShowHub:
-    """Live state, event log and subscribers of one show."""
+    """Live state, event log and subscribers of one show.
+
+    Everything the hub stamps or schedules reads ``self.now``: the wall clock, or for a rehearsal
+    in accelerated time the show's clock (studio/live_console/clock.py), so events, deadlines and
+    ``server_time`` all lie on the show's own time axis.
+    """
 
     def __init__(self, show_id: str, factory: sessionmaker[Session],
                  loader: Callable[[Session, str], tuple[dict[str, Any], list[dict[str, Any]]]],
@@ -182,6 +190,8 @@ class ShowHub:
         self.events_written = 0
         self.plan_version: int | None = None
         self._plan_checked = float("-inf")
+        self.clock: ShowClock | None = None
+        self.now: Callable[[], datetime] = now
 
     # ---- life cycle -------------------------------------------------------------------------------
 
@@ -196,6 +206,9 @@ class ShowHub:
     def _load(self) -> None:
         with self.factory() as session:
             show, slots = self._loader(session, self.show_id)
+            if show.get("clock"):
+                self.clock = ShowClock.from_dict(show["clock"])
+                self.now = self.clock.now
             self.state = LiveState(show, slots)
             from studio.scripts.models import Plan
 
@@ -263,7 +276,9 @@ class ShowHub:
             rows: list[LoggedRow] = [(int(e["seq"]), datetime.fromisoformat(e["at"]), e["type"],
                                       e["data"], e.get("command_id")) for e in fresh]
             await self._apply_logged(rows)
-        metrics.FANOUT_LAG.observe(max(0.0, (now() - rows[-1][1]).total_seconds()))
+        lag = (self.now() - rows[-1][1]).total_seconds()
+        metrics.FANOUT_LAG.observe(max(0.0, lag if self.clock is None
+                                       else self.clock.wall_seconds(lag)))
 
     async def _watch(self) -> None:
         """With other workers: look at the log every second, in case a bus message was lost."""
@@ -297,7 +312,7 @@ class ShowHub:
 
     def snapshot_message(self, role: str, reason: str = "hello") -> dict[str, Any]:
         return {"type": "snapshot", "protocol": PROTOCOL, "reason": reason, "role": role,
-                "show": self.show_id, "seq": self.state.seq, "server_time": stamp(now()),
+                "show": self.show_id, "seq": self.state.seq, "server_time": stamp(self.now()),
                 "state": self.state.snapshot(role)}
 
     async def subscribe(self, role: str, last_seq: int | None) -> Subscriber:
@@ -314,7 +329,8 @@ class ShowHub:
                 for frame in missed:
                     subscriber.offer(frame.for_role(role), self)
                 subscriber.offer(encode({"type": "resumed", "seq": self.state.seq,
-                                         "replayed": len(missed), "server_time": stamp(now())}),
+                                         "replayed": len(missed),
+                                         "server_time": stamp(self.now())}),
                                  self)
             self.subscribers.add(subscriber)
         metrics.LIVE_CONNECTIONS.labels(role).inc()
@@ -411,7 +427,7 @@ class ShowHub:
                 known = self.outcomes.get(command_id)
                 if known is not None:
                     return known
-                at = now()
+                at = self.now()
                 try:
                     events = command_rules.decide(self.state, name, args, role, at, self._card)
                 except Rejected as exc:
@@ -439,6 +455,8 @@ class ShowHub:
         status = next((d["status"] for t, d in events if t == "status.changed"), None)
         if status is None:
             return None
+        if self.state.show.get("rehearsal_of") and status not in ("ended", "cancelled"):
+            return None  # a rehearsal copy stays `rehearsal` in the registry until it ends
 
         def write(session: Session) -> None:
             from studio.shows.models import Show, ShowStatus
@@ -481,7 +499,7 @@ class ShowHub:
                 # logged like any event, so every screen re-points its run sheet in seq order
                 try:
                     await self._commit([("plan.updated", {"version": current})], command_id=None,
-                                       role="server", at=now())
+                                       role="server", at=self.now())
                     return
                 except SeqTaken:
                     if self.plan_version == current:
@@ -525,7 +543,9 @@ class ShowHub:
             self._timer_wake.clear()
             timeout = None
             if deadline is not None:
-                timeout = max(0.0, (datetime.fromisoformat(deadline) - now()).total_seconds())
+                remaining = (datetime.fromisoformat(deadline) - self.now()).total_seconds()
+                timeout = max(0.0, remaining if self.clock is None  # wall seconds to sleep
+                              else self.clock.wall_seconds(remaining))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._timer_wake.wait(), timeout)
             await self.run_due()
@@ -538,7 +558,7 @@ class ShowHub:
         for attempt in range(COMMIT_ATTEMPTS):
             await _back_off(attempt)
             async with self.lock:
-                at = now()
+                at = self.now()
                 events = command_rules.due_events(self.state, at)
                 if not events:
                     return None
@@ -578,7 +598,7 @@ class ShowHub:
         for attempt in range(COMMIT_ATTEMPTS):
             await _back_off(attempt)
             async with self.lock:
-                at = now()
+                at = self.now()
                 items, results = self._batch_items(batch, at, written)
                 seq, error = self.state.seq, None
                 if self.state.status == "ended" and items:

@@ -25,7 +25,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from studio.errors import NotFound, StudioError, ValidationFailed, unstorable
 from studio.live_console import tokens
 from studio.live_console.feed import FeedMessage
-from studio.live_console.hub import PROTOCOL, HubRegistry, Outcome, encode, now, stamp
+from studio.live_console.hub import PROTOCOL, HubRegistry, Outcome, encode, stamp
 
 log = logging.getLogger("studio.live")
 router = APIRouter(tags=["live"])
@@ -169,7 +169,7 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
             if problem:  # text no database stores: refused by name, not a failed write later
                 subscriber.offer(encode({"type": "reject", "id": str(message.get("id", ""))[:80],
                                          "code": "invalid", "reason": problem,
-                                         "server_time": stamp(now())}), hub)
+                                         "server_time": stamp(hub.now())}), hub)
                 continue
             if kind == "command":
                 if len(raw) > MAX_COMMAND:
@@ -186,7 +186,7 @@ async def live_socket(websocket: WebSocket, show_id: str) -> None:
                     break
             elif kind == "ping":
                 subscriber.offer(encode({"type": "pong", "seq": hub.state.seq,
-                                         "server_time": stamp(now())}), hub)
+                                         "server_time": stamp(hub.now())}), hub)
             else:
                 subscriber.offer(encode({"type": "error", "code": "protocol",
                                          "reason": "expected command, ingest or ping"}), hub)
@@ -211,15 +211,15 @@ async def _command(hub, subscriber, message: dict[str, Any], role: str, bucket: 
         first = exc.errors()[0]
         subscriber.offer(encode({"type": "reject", "id": str(message.get("id", ""))[:80],
                                  "code": "invalid", "reason": f"{'.'.join(map(str, first['loc']))}"
-                                 f": {first['msg']}", "server_time": stamp(now())}), hub)
+                                 f": {first['msg']}", "server_time": stamp(hub.now())}), hub)
         return
     if not bucket.take():
         subscriber.offer(encode(Outcome(command.id, code="rate_limited",
                                         reason=f"more than {COMMANDS_PER_SECOND} commands a "
-                                        "second with this token").message()), hub)
+                                        "second with this token").message(hub.now())), hub)
         return
     outcome = await hub.command(command.name, command.args, role=role, command_id=command.id)
-    subscriber.offer(encode(outcome.message()), hub)
+    subscriber.offer(encode(outcome.message(hub.now())), hub)
 
 
 async def _ingest(websocket, hub, subscriber, message: dict[str, Any], bucket: Bucket,
@@ -241,7 +241,7 @@ async def _ingest(websocket, hub, subscriber, message: dict[str, Any], bucket: B
         try:
             result = await hub.ingest(messages)
             subscriber.offer(encode({"type": "ingested", "id": batch.id, **result,
-                                     "server_time": stamp(now())}), hub)
+                                     "server_time": stamp(hub.now())}), hub)
         finally:
             in_flight.release()
 
@@ -341,7 +341,7 @@ async def trigger(show_id: str, body: TriggerIn, request: Request,
     command_id = body.id or f"http-{time.time_ns()}"
     outcome = await hub.command(body.name, body.args, role=role, command_id=command_id)
     status = 200 if outcome.ok else (503 if outcome.code == "storage" else 409)
-    return JSONResponse(outcome.message(), status_code=status)
+    return JSONResponse(outcome.message(hub.now()), status_code=status)
 
 
 @router.post("/api/v1/live/{show_id}/commands/{name}")

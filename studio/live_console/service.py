@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studio.errors import NotFound
+from studio.live_console.clock import clock_of
 from studio.live_console.models import LiveEvent
 from studio.scripts import service as plan_service
 from studio.scripts.catalog_view import load_catalog_view
@@ -27,6 +28,11 @@ def load_show(session: Session, show_id: str) -> tuple[dict[str, Any], list[dict
     info = {"id": show.id, "title": show.title, "timezone": show.timezone,
             "platform": show.platform, "status": show.status.value,
             "scheduled_start": show.scheduled_start.isoformat()}
+    if show.rehearsal_of is not None:  # only then, so a real show's state is what it always was
+        info["rehearsal_of"] = show.rehearsal_of
+    clock = clock_of(show)
+    if clock is not None:  # the hub runs on it; clients scale their countdowns by its speed
+        info["clock"] = clock.as_dict()
     plan = session.get(Plan, show_id)
     if plan is None:
         return info, []

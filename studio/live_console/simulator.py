@@ -13,17 +13,25 @@ Two halves:
   streams to that same connection, advances simulated time ``speed`` times faster than the
   clock, sends one ``ingest`` frame per ``batch_seconds`` and checks every ``ingested`` answer.
   After a reconnect it sends the unanswered batches again with the same ids.
+
+  Given a show clock (a rehearsal in accelerated time), simulated second ``t`` *is* show time
+  ``clock.show_start + t``: the ticks follow the show clock instead of the simulator's own start,
+  and each message is stamped with the show time of its second. Each second is played with the
+  scene as the server's events had it at that show time (the link keeps the recent history), so
+  a simulator that falls behind and catches up still orders the card that was on screen then:
+  orders fall in the minutes and the product windows in which they were generated.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import logging
 import math
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -34,6 +42,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from studio.errors import StudioError
+from studio.live_console.clock import ShowClock
 
 log = logging.getLogger("studio.live.simulator")
 
@@ -44,6 +53,7 @@ MAX_BATCH_MESSAGES = 1500  # a flush; every 0.2 s that stays under the 10,000 a 
 FATAL_CLOSE = {4001: "unknown or revoked ingest token", 4004: "no such show",
                4400: "the server refused the protocol", 4413: "a batch was too big"}
 RECONNECT_DELAYS = (0.2, 0.5, 1, 2, 3, 5, 5, 5, 5, 5)  # then give up (about 30 s)
+SCENE_KEYS = ("status", "card", "flash_sale", "coupons", "giveaways")  # what a Scene reads
 
 GREETINGS = ("主播晚上好", "来了来了", "家人们好", "第一次来直播间", "打卡", "晚上好呀", "又来啦",
              "hello everyone", "hi from Hangzhou", "good evening", "just joined")
@@ -281,11 +291,14 @@ class Summary:
 class _IngestLink:
     """The ingest connection: sends batches, keeps the view current, reconnects with last_seq."""
 
-    def __init__(self, url: str, show: str, token: str, summary: Summary) -> None:
+    def __init__(self, url: str, show: str, token: str, summary: Summary, *,
+                 history: bool = False) -> None:
         base = url.rstrip("/").replace("https://", "wss://").replace("http://", "ws://")
         self.address = f"{base}/ws/live/{show}"
         self.token, self.summary = token, summary
         self.view: dict[str, Any] = {}
+        # with a show clock: (event time, what a Scene reads) after each change, oldest first
+        self.history: deque[tuple[str, dict[str, Any]]] | None = deque() if history else None
         self.seq: int | None = None
         self.offset = timedelta(0)  # server clock − ours
         self.inflight: dict[str, list[dict[str, Any]]] = {}
@@ -300,6 +313,18 @@ class _IngestLink:
 
     def server_now(self) -> datetime:
         return datetime.now(UTC) + self.offset
+
+    def _scene_view(self) -> dict[str, Any]:
+        return {key: copy.deepcopy(self.view.get(key)) for key in SCENE_KEYS if key in self.view}
+
+    def view_at(self, moment: str) -> dict[str, Any]:
+        """What a Scene reads as it was at show time ``moment`` (an ISO stamp, UTC). Asked with
+        later and later moments, so the history before the answer is let go."""
+        history = self.history
+        assert history is not None
+        while len(history) > 1 and history[1][0] <= moment:
+            history.popleft()
+        return history[0][1] if history else self.view
 
     async def open(self) -> None:
         await self._connect(first=True)
@@ -370,12 +395,18 @@ class _IngestLink:
             self.offset = server - datetime.now(UTC)
         if kind == "snapshot":
             self.view, self.seq = frame["state"], frame["seq"]
+            if self.history is not None:  # a fresh start: the past is what it is now
+                self.history.clear()
+                self.history.append(("", self._scene_view()))
             self._ready.set()
         elif kind == "resumed":
             self.seq = frame["seq"]
             self._ready.set()
         elif kind == "event":
-            self.view.update(frame.get("state") or {})
+            changed = frame.get("state") or {}
+            self.view.update(changed)
+            if self.history is not None and any(key in changed for key in SCENE_KEYS):
+                self.history.append((frame["at"], self._scene_view()))
             self.seq = frame["seq"]
         elif kind == "ingested":
             messages = self.inflight.pop(frame.get("id"), None)
@@ -432,31 +463,52 @@ async def simulate(url: str, show: str, token: str, *, seed: int = 1, rate: floa
                    speed: float = 1, minutes: float = 180, peak_online: int = 5000,
                    batch_seconds: float = 0.2, progress_seconds: float = 3,
                    on_progress: Callable[[Summary], None] | None = None,
-                   stop: asyncio.Event | None = None) -> Summary:
+                   stop: asyncio.Event | None = None, clock: ShowClock | None = None) -> Summary:
     """Drive ``show`` on the server at ``url`` with a simulated audience; returns what happened.
 
     Stops after ``minutes`` of simulated time, when ``stop`` is set, or when the show ends.
+    With a ``clock`` (the show's, for a rehearsal) ``speed`` is the clock's, simulated seconds
+    count from the clock's show start, and a run joining late starts at the show's current second.
     """
+    if clock is not None:
+        speed = clock.speed
     if speed <= 0 or minutes <= 0 or rate < 0:
         raise SimulatorError("speed and minutes must be above 0, rate at least 0")
     summary = Summary()
     audience = Audience(seed, rate=rate, minutes=minutes, peak_online=peak_online)
-    link = _IngestLink(url, show, token, summary)
+    link = _IngestLink(url, show, token, summary, history=clock is not None)
     await link.open()
     loop = asyncio.get_running_loop()
     started = last_progress = loop.time()
     end_tick, next_tick, batch_number = int(minutes * 60), 0, 0
+    if clock is not None:  # joining a show already running: from its current second
+        next_tick = min(end_tick, max(0, int(clock.show_seconds())))
     try:
         while next_tick < end_tick and not summary.ended and link.failure is None \
                 and not (stop and stop.is_set()):
-            due = min(end_tick, int((loop.time() - started) * speed) + 1)
-            scene = Scene.from_state(link.view, link.server_now())
+            seen: dict[str, Any] | None = None  # with a clock: the view the scene was read from
+            if clock is None:
+                due = min(end_tick, int((loop.time() - started) * speed) + 1)
+                scene = Scene.from_state(link.view, link.server_now())
+            else:
+                show_now = clock.now()
+                due = min(end_tick, int(clock.show_seconds(show_now)) + 1)
+                scene = Scene.from_state(link.view, show_now)
             if scene.status == "ended":
                 summary.ended = True
                 break
             messages: list[dict[str, Any]] = []
             while next_tick < due and len(messages) < MAX_BATCH_MESSAGES:
+                if clock is not None:  # each second as it was on screen at that show time
+                    second = (clock.show_start + timedelta(seconds=next_tick)).astimezone(UTC)
+                    at = second.isoformat(timespec="milliseconds")
+                    view = link.view_at(at)
+                    if view is not seen:
+                        seen, scene = view, Scene.from_state(view, second)
                 batch = audience.messages(next_tick, scene)
+                if clock is not None:  # each second's messages at that second of the show
+                    for message in batch:
+                        message["time"] = at
                 messages += batch
                 next_tick += 1  # over the cap, simulated time falls behind the clock instead
                 scene = scene.after(batch)
@@ -464,7 +516,7 @@ async def simulate(url: str, show: str, token: str, *, seed: int = 1, rate: floa
             for start in range(0, len(messages), MAX_FRAME_MESSAGES):
                 chunk = messages[start:start + MAX_FRAME_MESSAGES]
                 for message in chunk:
-                    message["time"] = stamp
+                    message.setdefault("time", stamp)
                     _count(summary, message)
                 batch_number += 1
                 summary.batches += 1

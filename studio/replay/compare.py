@@ -29,7 +29,9 @@ def compare(a: Review, b: Review) -> dict[str, Any]:
         difference = (y - x) if isinstance(x, int | Decimal) and isinstance(y, int | Decimal) \
             else None
         rows.append({"metric": metric, "a": _text(x), "b": _text(y), "difference": _text(difference)})
-    return {"a": a.show_id, "b": b.show_id, "rows": rows}
+    return {"a": a.show_id, "b": b.show_id, "rows": rows,
+            # a rehearsal 彩排 compared with its show: say which side's sales were simulated
+            "rehearsal_of": {"a": a.rehearsal_of, "b": b.rehearsal_of}}
 
 
 def _text(value: Any) -> Any:

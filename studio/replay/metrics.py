@@ -81,6 +81,7 @@ class Review:
     markers: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     recording_start: datetime | None = None
+    rehearsal_of: str | None = None  # a rehearsal copy 彩排: none of its sales are real
 
 
 def _paid(show_id: str):

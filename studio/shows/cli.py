@@ -66,5 +66,7 @@ def list_command(
     for v in views:
         table.add_row(v.id, escape(v.title), escape(v.platform),
                       f"{v.scheduled_start:%Y-%m-%d %H:%M} {v.timezone}",
-                      str(v.planned_duration_minutes), v.status.value)
+                      str(v.planned_duration_minutes),
+                      v.status.value + (f" · 彩排 rehearsal of {v.rehearsal_of}" if v.rehearsal
+                                        else ""))
     console.print(table)

@@ -26,9 +26,13 @@ def list_shows(
     status: ShowStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    rehearsal: Annotated[bool | None, Query(
+        description="true: only rehearsal copies 彩排; false: leave them out; unset: both, "
+                    "each marked with rehearsal_of")] = None,
 ) -> schemas.ShowPage:
     """Shows, newest scheduled first."""
-    items, total = service.list_shows(session=session, status=status, limit=limit, offset=offset)
+    items, total = service.list_shows(session=session, status=status, limit=limit, offset=offset,
+                                      rehearsals=rehearsal)
     return schemas.ShowPage(items=[service.show_out(s) for s in items], total=total,
                             limit=limit, offset=offset)
 

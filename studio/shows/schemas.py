@@ -49,6 +49,10 @@ class ShowOut(BaseModel):
     scheduled_start: AwareDatetime = Field(description="in the show's timezone")
     planned_duration_minutes: int
     status: ShowStatus
+    rehearsal_of: str | None = Field(
+        None, description="set on a rehearsal copy 彩排: the show it rehearses; nothing of a "
+        "rehearsal counts as real sales")
+    rehearsal: bool = Field(False, description="a rehearsal copy (rehearsal_of is set)")
     created_at: AwareDatetime
     updated_at: AwareDatetime
 

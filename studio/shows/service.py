@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from studio.errors import Conflict, ErrorDetail, NotFound, ValidationFailed
 from studio.shows import schemas
-from studio.shows.models import ALLOWED_TRANSITIONS, Show, ShowStatus
+from studio.shows.models import Show, ShowStatus, allowed_transitions
 
 
 def zone(name: str) -> ZoneInfo:
@@ -44,6 +44,7 @@ def show_out(show: Show) -> schemas.ShowOut:
         id=show.id, title=show.title, platform=show.platform, timezone=show.timezone,
         scheduled_start=show.scheduled_start.astimezone(tz),
         planned_duration_minutes=show.planned_duration_minutes, status=show.status,
+        rehearsal_of=show.rehearsal_of, rehearsal=show.is_rehearsal,
         created_at=show.created_at.astimezone(tz), updated_at=show.updated_at.astimezone(tz),
     )
 
@@ -80,11 +81,15 @@ def get_show(*, session: Session, show_id: str) -> Show:
 
 
 def list_shows(*, session: Session, status: ShowStatus | None = None, limit: int = 50,
-               offset: int = 0) -> tuple[Sequence[Show], int]:
-    """Shows, newest scheduled first."""
+               offset: int = 0, rehearsals: bool | None = None) -> tuple[Sequence[Show], int]:
+    """Shows, newest scheduled first; ``rehearsals`` True lists only rehearsal copies, False
+    leaves them out, None lists both (each marked)."""
     statement = select(Show)
     if status is not None:
         statement = statement.where(Show.status == status)
+    if rehearsals is not None:
+        statement = statement.where(Show.rehearsal_of.is_not(None) if rehearsals
+                                    else Show.rehearsal_of.is_(None))
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     shows = session.scalars(
         statement.order_by(Show.scheduled_start.desc(), Show.id).limit(limit).offset(offset)
@@ -96,7 +101,7 @@ def change_status(*, session: Session, show: Show, status: ShowStatus) -> Show:
     """Move a show to ``status`` if the transition is allowed, else say which ones are."""
     if status == show.status:
         return show
-    allowed = ALLOWED_TRANSITIONS[show.status]
+    allowed = allowed_transitions(rehearsal_copy=show.is_rehearsal)[show.status]
     if status not in allowed:
         options = ", ".join(sorted(s.value for s in allowed)) or "none: it is final"
         raise Conflict(f"show {show.id} is {show.status.value}; it cannot become {status.value} "
@@ -123,5 +128,9 @@ def update_show(*, session: Session, show: Show, show_in: schemas.ShowUpdate) ->
 
 
 def delete_show(*, session: Session, show: Show) -> None:
+    """Remove a show, and its rehearsal copies with it (a rehearsal of nothing means nothing)."""
+    for copy in session.scalars(select(Show).where(Show.rehearsal_of == show.id)):
+        session.delete(copy)
+    session.flush()
     session.delete(show)
     session.flush()
