@@ -71,7 +71,7 @@ def _video_time(page) -> float:
     return page.evaluate("document.querySelector('[data-testid=video]').currentTime")
 
 
-def test_review_set_in_and_out_render_and_download(page, workspace):
+def test_review_set_in_and_out_render_and_download(page, workspace, ui):
     live_server = workspace
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
@@ -80,6 +80,7 @@ def test_review_set_in_and_out_render_and_download(page, workspace):
     expect(root).to_have_attribute("data-state", "idle")
     rows = page.get_by_test_id("clip-row")
     expect(rows).to_have_count(1)
+    expect(page.get_by_test_id("source-note")).to_have_text(ui("The saved cut list."))
     expect(page.get_by_test_id("recording-info")).to_contain_text("640×360 · 30 fps")
     # A title with markup stays text.
     expect(rows.nth(0).get_by_test_id("cut-title")).to_have_value("<b>烟酰胺精华</b>")
@@ -114,7 +115,8 @@ def test_review_set_in_and_out_render_and_download(page, workspace):
     second.get_by_test_id("cut-sku").fill("HM-CUP")
     second.get_by_test_id("cut-end").fill("00:00:02.000")
     page.get_by_test_id("save-cuts").click()
-    expect(page.get_by_test_id("error")).to_contain_text("第 2 行 row 2")
+    expect(page.get_by_test_id("error").locator("li")).to_contain_text(
+        f"{ui('row {n}', n=2)} · {ui('Out')}: ")
     expect(second.get_by_test_id("cut-end")).to_have_class(re.compile(r"\binvalid\b"))
     second.get_by_test_id("cut-end").fill("00:00:04.000")
     page.get_by_test_id("save-cuts").click()
@@ -127,19 +129,23 @@ def test_review_set_in_and_out_render_and_download(page, workspace):
     # The quick template, then render and follow the progress to the end.
     page.get_by_test_id("setting-template").select_option("fast")
     page.get_by_test_id("save-settings").click()
-    expect(page.locator("[data-role=settings-status]")).to_contain_text("Saved")
+    expect(page.locator("[data-role=settings-status]")).to_have_text(f"✓ {ui('Saved')}")
+    expect(page.get_by_test_id("render")).to_have_text(ui("Render"))
     page.get_by_test_id("render").click()
     expect(root).to_have_attribute("data-state", "rendering")
     expect(page.get_by_test_id("render")).to_be_disabled()
-    screenshot(page, "clips-page-rendering")
+    screenshot(page, "clips-rendering")
     expect(root).to_have_attribute("data-state", "done", timeout=120_000)
-    expect(page.get_by_test_id("job-state")).to_contain_text("2 rendered, 0 unchanged, 0 failed")
+    done = ui("Done: {rendered} rendered, {skipped} unchanged, {failed} failed", rendered=2,
+              skipped=0, failed=0)
+    expect(page.get_by_test_id("job-state")).to_have_text(  # and how long it took
+        re.compile(rf"^{re.escape(done)} · \d+:\d\d$"))
     expect(page.get_by_test_id("overall-progress")).to_have_attribute("aria-valuenow", "100")
     assert f"{live_server}/api/v1/clips/{SHOW}/job/events" in requested  # followed by SSE
 
     for index, name in ((0, "01-BT-SERUM-30"), (1, "02-HM-CUP")):
         row = rows.nth(index)
-        expect(row.get_by_test_id("clip-status")).to_have_text("已完成 Rendered")
+        expect(row.get_by_test_id("clip-status")).to_have_text(ui("Rendered"))
         link = row.get_by_test_id("clip-video")
         expect(link).to_have_attribute("href", f"/clips/{SHOW}/files/{name}.mp4?v="
                                        + link.get_attribute("href").split("?v=")[1])
@@ -151,17 +157,22 @@ def test_review_set_in_and_out_render_and_download(page, workspace):
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
                                arg=cover.element_handle())
         assert cover.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [1080, 1080]
-    screenshot(page, "clips-page")
+    screenshot(page, "clips")
 
 
-def test_a_show_without_a_recording_says_where_to_put_it(page, live_server):
+def test_a_show_without_a_recording_says_where_to_put_it(page, live_server, ui):
     created = page.request.post(f"{live_server}/api/v1/shows", data={
         "title": "空场 Empty", "scheduled_start": "2026-12-11T20:00:00+08:00",
         "planned_duration_minutes": 30, "id": "empty-show"})
     assert created.ok, created.text()
     page.goto(f"{live_server}/clips")
-    expect(page.get_by_test_id("clip-show")).to_have_count(1)
-    page.get_by_role("link", name="切片 Clips page").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(ui("Clips"))
+    expect(page.locator("p.count")).to_have_text(ui.n("%(n)s show", "%(n)s shows", 1))
+    show = page.get_by_test_id("clip-show")
+    expect(show).to_have_count(1)
+    expect(show.locator("td").nth(1)).to_have_text(f"— {ui('none yet')}")
+    screenshot(page, "clips-list")
+    show.get_by_role("link", name=ui("Clips page")).click()
     expect(page.locator("#clips")).to_have_attribute("data-state", "idle")
     expect(page.locator("[data-role=no-recording]")).to_contain_text("recordings/empty-show.mp4")
     expect(page.get_by_test_id("video")).to_be_hidden()

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import load_demo
-from tests.e2e.test_host_screen import _screenshot, _seconds
+from tests.e2e.conftest import CLOCK, counts_down, load_demo, screenshot
+from tests.e2e.test_host_screen import _seconds
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def errors(page) -> list[str]:
 
 
 def test_host_screen_follows_the_control_room(live_server, page, browser, run_cli,
-                                              session_factory, settings, errors):
+                                              session_factory, settings, errors, lang, ui):
     from playwright.sync_api import expect
 
     slots = _demo_plan(run_cli, page, live_server)
@@ -44,23 +44,26 @@ def test_host_screen_follows_the_control_room(live_server, page, browser, run_cl
     indicator, countdown = page.get_by_test_id("live-indicator"), page.get_by_test_id("countdown")
     waiting = page.get_by_test_id("waiting")
     expect(indicator).to_have_attribute("data-state", "live")
-    expect(waiting).to_contain_text("等待开播 Waiting for the control room")
+    expect(waiting.locator("h1")).to_have_text(ui("Waiting for the control room"))
+    expect(waiting).to_contain_text(ui.n("{n} slot", "{n} slots", len(slots)))
     expect(page.get_by_test_id("next-title")).to_have_text(slots[0]["title"])
     expect(position).to_have_text(f"– / {len(slots)}")
     expect(title).to_be_hidden()
     expect(countdown).to_be_hidden()
-    expect(page.get_by_test_id("questions")).to_contain_text("No questions yet")
-    _screenshot(page, "host-live-waiting")
+    expect(page.locator("#no-questions")).to_have_text(ui("No questions yet"))
+    screenshot(page, "host-live-waiting")
 
     # A second screen of the same show (a studio monitor) must agree with this one throughout.
-    other_context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    other_context = browser.new_context(locale=lang, viewport={"width": 1280, "height": 900})
     other = other_context.new_page()
     other.goto(url)
-    expect(other.get_by_test_id("waiting")).to_contain_text("等待开播")
+    expect(other.get_by_test_id("waiting").locator("h1")).to_have_text(
+        ui("Waiting for the control room"))
 
     _command(page, live_server, keys["operator"], "status.set", status="live")
-    expect(indicator).to_contain_text("直播中 LIVE")
-    expect(waiting).to_contain_text("等待开播")  # live, but no slot on air until runsheet.next
+    expect(indicator).to_have_text(f"● {ui('ON AIR')}")
+    # live, but no slot on air until runsheet.next
+    expect(waiting.locator("h1")).to_have_text(ui("Waiting for the control room"))
     _command(page, live_server, keys["operator"], "runsheet.next")
     expect(title).to_have_text(slots[0]["title"])
     expect(position).to_have_text(f"1 / {len(slots)}")
@@ -68,12 +71,12 @@ def test_host_screen_follows_the_control_room(live_server, page, browser, run_cl
     expect(waiting).to_be_hidden()
     started = _seconds(countdown.inner_text())
     assert slots[0]["seconds"] - 5 <= started <= slots[0]["seconds"], started
-    page.wait_for_timeout(1200)
-    assert _seconds(countdown.inner_text()) < started
+    counts_down(countdown, _seconds)
 
     # The host may not go back from the first slot: the server says why, nothing moves.
     page.keyboard.press("ArrowLeft")
-    expect(page.locator("#toast")).to_contain_text("already at the first slot")
+    expect(page.locator("#toast")).to_have_text(  # the reason is the server's, in English
+        ui("not done: {reason}", reason="already at the first slot of the plan"))
     expect(title).to_have_text(slots[0]["title"])
 
     page.keyboard.press("ArrowRight")
@@ -94,8 +97,9 @@ def test_host_screen_follows_the_control_room(live_server, page, browser, run_cl
     expect(title).to_have_text(card["title"])
     expect(page.get_by_test_id("slot-of")).to_contain_text(slots[1]["title"])
     expect(page.get_by_test_id("on-card")).to_contain_text(OFF_PLAN_SKU)
-    final = card["ladder"]["final_price"].removesuffix(".00")
-    expect(page.locator(".rung.final b")).to_have_text(f"¥{final}")
+    final = card["ladder"]["final_price"]
+    expect(page.locator(".rung.final b")).to_have_text(ui.money(final, trim=True))
+    expect(page.locator(".rung.final small")).to_have_text(ui("Price after coupon"))
     expect(position).to_have_text(f"2 / {len(slots)}")  # still the plan's second slot
 
     # Viewers' questions: public text, shown as text, newest on top.
@@ -111,10 +115,10 @@ def test_host_screen_follows_the_control_room(live_server, page, browser, run_cl
     expect(questions).to_have_count(2)
     expect(questions.first.locator(".text")).to_have_text("M码还有吗？")
     expect(other.get_by_test_id("question").first).to_contain_text("M码还有吗？")
-    _screenshot(page, "host-live-slot")
+    screenshot(page, "host-live-slot")
 
     # The host marks a question answered: it leaves every screen.
-    questions.first.get_by_role("button", name="已回答 mark answered").click()
+    questions.first.get_by_role("button", name=ui("Mark answered")).click()
     expect(questions).to_have_count(1)
     expect(other.get_by_test_id("question")).to_have_count(1)
     expect(questions.first.locator(".text")).to_contain_text("这个多少钱")
@@ -130,12 +134,12 @@ def test_host_screen_follows_the_control_room(live_server, page, browser, run_cl
 
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    _screenshot(page, "host-live-phone")
+    screenshot(page, "host-live-phone")
     other_context.close()
 
 
 def test_server_time_and_a_dropped_connection(live_server, page, run_cli, session_factory,
-                                              settings, errors):
+                                              settings, errors, ui):
     """The slot clock is the server's even when the screen's clock is an hour off, and after a
     drop the screen says so, reconnects with last_seq and catches up on what it missed."""
     from playwright.sync_api import expect
@@ -180,15 +184,16 @@ def test_server_time_and_a_dropped_connection(live_server, page, run_cli, sessio
     countdown = page.get_by_test_id("countdown")
     remaining = _seconds(countdown.inner_text())
     assert slots[0]["seconds"] - 5 <= remaining <= slots[0]["seconds"], remaining
-    page.wait_for_timeout(1500)
-    assert _seconds(countdown.inner_text()) < remaining  # it runs: not stuck an hour early
+    counts_down(countdown, _seconds)  # it runs: not stuck an hour early
     drift = page.get_by_test_id("over-under").inner_text()  # the show started seconds ago
-    assert "on plan" in drift or _seconds(drift) <= 5, drift
+    assert drift == ui("on plan") or (
+        (ui.re("behind plan by {time}", time=CLOCK).fullmatch(drift)
+         or ui.re("ahead of plan by {time}", time=CLOCK).fullmatch(drift)) and _seconds(drift) <= 5), drift
 
     # A key press asks; the screen moves only when the control room's event arrives.
     hold["now"] = True
     page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(600)
+    _until(lambda: held, page, "the key press sent no command")
     assert len(held) == 1 and json.loads(held[0][1])["name"] == "runsheet.next"
     expect(title).to_have_text(slots[0]["title"])
     expect(page.get_by_test_id("host")).to_have_attribute("data-pending", "1")
@@ -203,12 +208,9 @@ def test_server_time_and_a_dropped_connection(live_server, page, run_cli, sessio
     ws.close(code=1001, reason="test: connection lost")
     server.close()
     expect(indicator).to_have_attribute("data-state", "reconnecting")
-    expect(indicator).to_contain_text("重连中 reconnecting")
+    expect(indicator).to_have_text(f"◌ {ui('reconnecting…')}")
     moved = _command(page, live_server, keys["operator"], "runsheet.next")  # missed while away
-    deadline = time.monotonic() + 10
-    while not blocked["refused"] and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    assert blocked["refused"], "the screen did not try to reconnect"
+    _until(lambda: blocked["refused"], page, "the screen did not try to reconnect")
     expect(title).to_have_text(slots[1]["title"])  # no event, no move
     blocked["now"] = False
 
@@ -221,15 +223,16 @@ def test_server_time_and_a_dropped_connection(live_server, page, run_cli, sessio
     # The control room ends the show: the screen says so and shows nothing to come.
     _command(page, live_server, keys["operator"], "status.set", status="ended")
     waiting = page.get_by_test_id("waiting")
-    expect(waiting).to_contain_text("已下播 The show has ended")
-    expect(page.get_by_test_id("next-title")).to_have_text("— 结束 End of show")
-    expect(indicator).to_contain_text("已下播 ended")
+    expect(waiting.locator("h1")).to_have_text(ui("The show has ended"))
+    expect(page.get_by_test_id("next-title")).to_have_text(f"— {ui('End of show')}")
+    expect(indicator).to_have_text(f"● {ui('ended')}")
     page.keyboard.press("ArrowRight")
-    expect(page.locator("#toast")).to_contain_text("ended")
+    expect(page.locator("#toast")).to_have_text(
+        ui("not done: {reason}", reason="the show is ended; it takes no more commands"))
 
 
 def test_without_a_token_no_socket_and_with_a_bad_one_a_clear_refusal(live_server, page, run_cli,
-                                                                      errors):
+                                                                      errors, ui):
     from playwright.sync_api import expect
 
     slots = _demo_plan(run_cli, page, live_server)
@@ -245,12 +248,15 @@ def test_without_a_token_no_socket_and_with_a_bad_one_a_clear_refusal(live_serve
     indicator = page.get_by_test_id("live-indicator")
     expect(indicator).to_have_attribute("data-state", "failed")
     expect(page.get_by_test_id("questions")).to_be_hidden()
-    expect(page.get_by_test_id("waiting")).to_contain_text("Cannot join the control room")
-    expect(page.get_by_test_id("waiting")).to_contain_text("token was refused")
+    expect(page.get_by_test_id("waiting").locator("h1")).to_have_text(
+        ui("Cannot join the control room"))
+    expect(page.locator("#waiting-detail")).to_have_text(
+        ui("the host token was refused (rotated?) — open the new host URL"))
+    expect(indicator).to_have_text(f"✕ {ui('not connected')}")
     expect(page.get_by_test_id("current-title")).to_be_hidden()  # no local clock behind its back
     page.keyboard.press("ArrowRight")
-    expect(page.locator("#toast")).to_contain_text("not connected")
-    _screenshot(page, "host-live-refused")
+    expect(page.locator("#toast")).to_have_text(ui("not connected to the control room — not sent"))
+    screenshot(page, "host-live-refused")
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -263,6 +269,14 @@ def _demo_plan(run_cli, page, live_server) -> list[dict]:
     assert len(slots) >= 3
     assert OFF_PLAN_SKU not in slots[1]["skus"]
     return slots
+
+
+def _until(condition, page, failure: str, timeout: float = 10) -> None:
+    """Poll a condition the test's own handlers set (Playwright's expect sees only the page)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        page.wait_for_timeout(50)  # lets Playwright dispatch the route handlers meanwhile
 
 
 def _tokens(session_factory, settings) -> dict[str, str]:

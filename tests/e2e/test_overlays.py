@@ -24,7 +24,7 @@ TEXT = "<script>window.__xss=2</script>好看"
 
 
 def test_an_overlay_opened_mid_show_shows_the_card_and_coupon_at_once(
-        live_server, overlays, show, role_tokens):
+        live_server, overlays, show, role_tokens, ui):
     from playwright.sync_api import expect
 
     request = overlays.request
@@ -48,8 +48,11 @@ def test_an_overlay_opened_mid_show_shows_the_card_and_coupon_at_once(
     card_page.goto(_overlay_url(live_server, show, "card", role_tokens["overlay"]))
     expect(card_page.get_by_test_id("overlay-card-title")).to_have_text(card["title"],
                                                                       timeout=AT_ONCE)
-    expect(card_page.get_by_test_id("overlay-final-price")).to_have_text("¥159", timeout=AT_ONCE)
-    expect(card_page.locator(".product-card .stock")).to_have_text("剩余 1,798 件")
+    expect(card_page.get_by_test_id("overlay-final-price")).to_have_text(ui.money(159, trim=True),
+                                                                      timeout=AT_ONCE)
+    # the live coupon takes its amount off: the big price is the price after coupon
+    expect(card_page.locator(".price.final .label")).to_have_text(ui("Price after coupon"))
+    expect(card_page.locator(".product-card .stock")).to_have_text(ui("{n} left", n="1,798"))
     points = card_page.locator(".product-card .points li")
     expect(points).to_have_count(3)  # at most three selling points on air
     expect(points.first).to_have_text(card["selling_points"][0]["text"])
@@ -67,14 +70,20 @@ def test_an_overlay_opened_mid_show_shows_the_card_and_coupon_at_once(
     assert 290 <= seconds_of(countdown.inner_text()) <= 300
     expect(coupon_page.get_by_test_id("flash-countdown")).to_have_text(re.compile(r"^1:[0-3]\d$"),
                                                                       timeout=AT_ONCE)
-    expect(coupon_page.get_by_test_id("flash-ticket")).to_contain_text("¥155")
+    expect(coupon_page.get_by_test_id("flash-ticket").locator(".amount")).to_have_text(
+        ui.money(155, trim=True))
+    expect(coupon_page.get_by_test_id("flash-ticket")).to_contain_text(ui("Flash sale"))
+    expect(coupon_page.get_by_test_id("flash-ticket")).to_contain_text(
+        ui("limit {n} per buyer", n=2))
     assert "gradient" in coupon_page.evaluate("getComputedStyle(document.body).backgroundImage")
 
     stats_page = overlays.new_page()
     stats_page.goto(_overlay_url(live_server, show, "stats", role_tokens["overlay"], debug=True))
     expect(stats_page.get_by_test_id("stat-online")).to_have_text("5,230", timeout=AT_ONCE)
     expect(stats_page.get_by_test_id("stat-orders")).to_have_text("1")
-    expect(stats_page.get_by_test_id("stat-gmv")).to_have_text("¥318")
+    expect(stats_page.get_by_test_id("stat-gmv")).to_have_text(ui.money(318, trim=True))
+    expect(stats_page.locator(".stat .label")).to_have_text(
+        [ui("Online"), ui("Likes"), ui("Orders"), ui("GMV")])
 
     # Read only: the page said hello and nothing else, and its token could not command anyway.
     assert {frame["type"] for frame in sent} <= {"hello", "ping"}
@@ -157,13 +166,15 @@ def test_text_from_the_public_stays_text_on_overlays_and_the_console(
     expect(row).to_have_class(re.compile(r"\bhidden\b"))
 
 
-def test_an_overlay_with_a_wrong_token_says_so(live_server, overlays, show):
+def test_an_overlay_with_a_wrong_token_says_so(live_server, overlays, show, ui):
     from playwright.sync_api import expect
 
     overlay = overlays.new_page()
     overlay.goto(_overlay_url(live_server, show, "card", "ov_not-a-real-token-at-all"))
     expect(overlay.get_by_test_id("overlay")).to_have_attribute("data-connection", "failed")
-    expect(overlay.get_by_role("alert")).to_contain_text("unknown or revoked token")
+    expect(overlay.get_by_role("alert")).to_have_text(
+        ui("Studio overlay: {reason}", reason=ui("unknown or revoked token for this show"))
+        + " (4001)")
     missing = overlay.request.get(f"{live_server}/live/{show}/overlay/banner?token=x")
     assert missing.status == 404
 
@@ -171,10 +182,12 @@ def test_an_overlay_with_a_wrong_token_says_so(live_server, overlays, show):
 # ---- helpers ---------------------------------------------------------------------------------------
 
 def _assert_inert(page) -> None:
-    """The payloads ran nowhere and made no element: one script tag (the page's own), no img."""
+    """The payloads ran nowhere and made no element: the page's own script and its messages (a
+    JSON block) are the only script tags, and there is no img."""
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.locator("img").count() == 0
-    assert page.locator("script").count() == 1
+    assert page.locator("script").count() == 2
+    assert page.locator("script#i18n[type='application/json']").count() == 1
 
 
 def _overlay_url(live_server: str, show: str, kind: str, token: str, debug: bool = False) -> str:

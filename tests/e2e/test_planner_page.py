@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import load_demo
+from tests.e2e.conftest import load_demo, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +44,12 @@ def _api_plan(page, live_server: str) -> dict:
     return response.json()
 
 
+def _runsheet(page, live_server: str) -> dict:
+    response = page.request.get(f"{live_server}/api/v1/plans/{PLAN}/runsheet")
+    assert response.ok, response.text()
+    return response.json()
+
+
 def _version(page) -> int:
     return int(page.get_by_test_id("version").inner_text().removeprefix("v"))
 
@@ -65,7 +69,7 @@ def _clock(seconds: int) -> str:
             + (" ⁺¹" if seconds >= 86400 else ""))
 
 
-def test_retime_reorder_lock_arrange_and_save(live_server, page, run_cli):
+def test_retime_reorder_lock_arrange_and_save(live_server, page, run_cli, ui):
     _demo_plan(run_cli)
     _open(page, live_server)
     before = _version(page)
@@ -73,11 +77,18 @@ def test_retime_reorder_lock_arrange_and_save(live_server, page, run_cli):
     ids = _slot_ids(page)
     assert ids == [s["id"] for s in segments]
     expect(page.get_by_test_id("unsaved")).to_be_hidden()
-    # the server's numbers are on the page: prices and margins of the lead SKU, the summary
-    seller = next(s["id"] for s in segments if s["kind"] == "product")
-    expect(_row(page, seller).get_by_test_id("final-price")).to_contain_text("¥")
-    expect(_row(page, seller).get_by_test_id("margin")).to_contain_text("%")
-    expect(page.get_by_test_id("summary-errors")).to_contain_text(re.compile(r"^\d+ 个错误"))
+    # the server's numbers are on the page, in the language's money: prices and margins of the
+    # lead SKU, the summary
+    sheet = _runsheet(page, live_server)
+    lead = next(s for s in sheet["slots"] if s["kind"] == "product" and s["prices"])["prices"][0]
+    seller = next(s["id"] for s in sheet["slots"] if s["kind"] == "product" and s["prices"])
+    expect(_row(page, seller).get_by_test_id("final-price").locator("strong")).to_have_text(
+        ui.money(lead["final_price"]))
+    expect(_row(page, seller).get_by_test_id("margin").locator("strong")).to_have_text(
+        ui.money(lead["margin"]))
+    expect(_row(page, seller).get_by_test_id("margin").locator("small")).to_contain_text("%")
+    expect(page.get_by_test_id("summary-errors")).to_have_text(
+        ui.n("{n} error", "{n} errors", sheet["errors"]))
 
     # retime a slot: the one after it starts later once the preview comes back
     index = next(i for i in range(1, len(segments) - 4)
@@ -89,7 +100,7 @@ def test_retime_reorder_lock_arrange_and_save(live_server, page, run_cli):
     expect(page.get_by_test_id("unsaved")).to_be_visible()
     _idle(page)
     expect(_row(page, second).get_by_test_id("slot-start")).to_have_text(_clock(next_start + 150))
-    _screenshot(page, "retimed")
+    screenshot(page, "planner-retimed")
 
     # reorder with the keyboard-friendly button: the slot swaps with the one above, focus stays
     moved, above = ids[index + 3], ids[index + 2]
@@ -104,23 +115,24 @@ def test_retime_reorder_lock_arrange_and_save(live_server, page, run_cli):
 
     # lock the retimed slot, so arrange keeps it and its new length
     _row(page, first).get_by_test_id("slot-lock").check()
-    expect(_row(page, first)).to_contain_text("锁定 locked")
+    expect(_row(page, first).locator(".badge.locked")).to_have_text(ui("locked"))
     _idle(page)
     page.get_by_test_id("arrange").click()
-    expect(_row(page, first).get_by_test_id("slot-reason")).to_contain_text("locked")
+    expect(_row(page, first).get_by_test_id("slot-reason")).to_contain_text("locked")  # data
     reasons = page.get_by_test_id("slot-reason").all_inner_texts()
     assert len(reasons) >= len(ids) - 1 and all(reasons), reasons
     expect(_row(page, moved).get_by_test_id("slot-reason")).not_to_have_text("")
     expect(_row(page, first).get_by_test_id("slot-minutes")).to_have_value(minutes)
     expect(_row(page, first).get_by_test_id("slot-lock")).to_be_checked()
     expect(page.get_by_test_id("unsaved")).to_be_visible()  # arranged, not saved yet
-    _screenshot(page, "arranged")
+    screenshot(page, "planner")
 
     page.get_by_test_id("save").click()
     expect(page.get_by_test_id("version")).to_have_text(f"v{before + 1}")
     expect(page.get_by_test_id("unsaved")).to_be_hidden()
-    expect(page.get_by_role("status")).to_contain_text(f"v{before + 1}")
-    _screenshot(page, "saved")
+    expect(page.get_by_role("status")).to_have_text(
+        ui("Saved as version v{version}", version=before + 1))
+    screenshot(page, "planner-saved")
 
     saved = _api_plan(page, live_server)
     assert saved["current_version"] == before + 1
@@ -129,7 +141,7 @@ def test_retime_reorder_lock_arrange_and_save(live_server, page, run_cli):
     assert [s["id"] for s in saved["document"]["segments"]] == _slot_ids(page)
 
 
-def test_invalid_minutes_show_the_server_message_and_are_not_saved(live_server, page, run_cli):
+def test_invalid_minutes_show_the_server_message_and_are_not_saved(live_server, page, run_cli, ui):
     _demo_plan(run_cli)
     _open(page, live_server)
     before = _version(page)
@@ -145,11 +157,11 @@ def test_invalid_minutes_show_the_server_message_and_are_not_saved(live_server, 
     expect(minutes).to_have_attribute("aria-invalid", "true")
 
     page.get_by_test_id("save").click()
-    expect(alert).to_contain_text("未保存 Not saved")
+    expect(alert).to_contain_text(ui("Not saved"))
     expect(alert).to_contain_text(f"({slot}).minutes")
     expect(page.get_by_test_id("unsaved")).to_be_visible()
     assert _version(page) == before
-    _screenshot(page, "invalid-minutes")
+    screenshot(page, "planner-invalid-minutes")
     saved = _api_plan(page, live_server)
     assert saved["current_version"] == before
     assert next(s for s in saved["document"]["segments"] if s["id"] == slot)["minutes"] != "0"
@@ -161,7 +173,7 @@ def test_invalid_minutes_show_the_server_message_and_are_not_saved(live_server, 
     expect(minutes).not_to_have_class(re.compile(r"\binvalid\b"))
 
 
-def test_offers_are_added_ticked_on_a_slot_and_priced(live_server, page, run_cli):
+def test_offers_are_added_ticked_on_a_slot_and_priced(live_server, page, run_cli, ui):
     _demo_plan(run_cli)
     _open(page, live_server)
     document = _api_plan(page, live_server)["document"]
@@ -173,28 +185,29 @@ def test_offers_are_added_ticked_on_a_slot_and_priced(live_server, page, run_cli
     form = page.locator("[data-role=add-offer]")
     form.locator("select[name=kind]").select_option("coupon")
     form.locator("input[name=id]").fill("coupon-5")
-    form.get_by_role("button", name="添加优惠 Add offer").click()
+    form.get_by_role("button", name=ui("Add offer")).click()
     card = page.locator("fieldset.offer[data-offer-id='coupon-5']")
-    card.get_by_label("减 Amount ¥").fill("5.00")
-    card.get_by_label("数量 Quantity").fill("500")
-    card.get_by_label("名称 Label").fill("无门槛券 ¥5")
-    card.get_by_label("名称 Label").press("Tab")
+    card.get_by_label(ui("Amount off")).fill("5.00")
+    card.get_by_label(ui("Quantity")).fill("500")
+    card.get_by_label(ui("Label")).fill("无门槛券 ¥5")  # the offer's label is data
+    card.get_by_label(ui("Label")).press("Tab")
     slot.locator(".offer-picker summary").click()  # the slot's offers open as a list
     slot.get_by_role("checkbox", name="无门槛券 ¥5").check()
     expect(slot.locator(".offer-picker summary")).to_have_text("无门槛券 ¥5")
     _idle(page)
     expect(slot.get_by_test_id("final-price")).not_to_have_text(live_final)
-    expect(card.locator(".used")).to_contain_text("Used by")
+    title = next(s for s in document["segments"] if s["id"] == target)["title"] or target
+    expect(card.locator(".used")).to_have_text(ui("Used by: {slots}", slots=title))
 
     # a threshold offer without tiers is refused by the server, which names the offer
     form.locator("select[name=kind]").select_option("threshold")
-    form.get_by_role("button", name="添加优惠 Add offer").click()
+    form.get_by_role("button", name=ui("Add offer")).click()
     threshold = page.locator("fieldset.offer[data-offer-id='threshold']")
-    threshold.get_by_role("button", name="删除档位 Remove tier 1").click()
+    threshold.get_by_role("button", name=ui("Remove tier {n}", n=1)).click()
     expect(page.get_by_role("alert")).to_contain_text("threshold offer needs tiers")
     expect(threshold).to_have_class(re.compile(r"\binvalid\b"))
-    _screenshot(page, "offers")
-    threshold.get_by_role("button", name="删除优惠 Delete offer threshold").click()
+    screenshot(page, "planner-offers")
+    threshold.get_by_role("button", name=ui("Delete offer {id}", id="threshold")).click()
     _idle(page)
 
     page.get_by_test_id("save").click()
@@ -209,7 +222,7 @@ def test_offers_are_added_ticked_on_a_slot_and_priced(live_server, page, run_cli
     assert next(s for s in saved["segments"] if s["id"] == target)["offers"] == ["coupon-5"]
 
 
-def test_drag_a_slot_and_undo(live_server, page, run_cli):
+def test_drag_a_slot_and_undo(live_server, page, run_cli, ui):
     _demo_plan(run_cli)
     _open(page, live_server)
     ids = _slot_ids(page)
@@ -219,14 +232,8 @@ def test_drag_a_slot_and_undo(live_server, page, run_cli):
     expect(page.get_by_test_id("unsaved")).to_be_visible()
     _idle(page)
 
-    page.get_by_role("button", name="撤销 Undo").click()
+    page.get_by_role("button", name=ui("Undo"), exact=True).click()
     assert _slot_ids(page) == ids
     expect(page.get_by_test_id("unsaved")).to_be_hidden()
+    expect(page.get_by_role("status")).to_have_text(ui("Undone"))
 
-
-def _screenshot(page, name: str) -> None:
-    """The whole page into $STUDIO_SCREENSHOTS, when set (for the docs and for review)."""
-    folder = os.environ.get("STUDIO_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"planner-{name}.png"), full_page=True)

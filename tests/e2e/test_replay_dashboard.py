@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -41,19 +42,25 @@ def _sku_at(seconds: int) -> str:
     return "SKU-A" if seconds < 200 else "SKU-B" if seconds < 400 else "SKU-C"
 
 
+def _orders(rehearsal: bool) -> list[tuple[int, int, str]]:
+    """(minute, n, sku) of each order: the rehearsal sold a third as much."""
+    return [(minute, n, _sku_at(minute * 60 + (n * 53) % 60))
+            for minute, count in enumerate(ORDERS_PER_MINUTE) for n in range(count)
+            if not (rehearsal and n % 3)]
+
+
+def _gmv(rehearsal: bool = False) -> Decimal:
+    return sum((Decimal(SKUS[sku][1]) for _, _, sku in _orders(rehearsal)), Decimal(0))
+
+
 def exports(folder: Path, rehearsal: bool = False) -> tuple[Path, Path]:
     """Twelve minutes of order lines and minute metrics, as a platform would export them; the
     rehearsal sold a third as much to fewer viewers."""
     orders = ["order_id,created_at,paid_at,sku,quantity,amount,refund_amount,status,buyer_id"]
-    for minute, count in enumerate(ORDERS_PER_MINUTE):
-        for n in range(count):
-            if rehearsal and n % 3:
-                continue
-            seconds = minute * 60 + (n * 53) % 60
-            sku = _sku_at(seconds)
-            paid = T0 + timedelta(seconds=seconds)
-            orders.append(f"O{minute}-{n},{paid.isoformat()},{paid.isoformat()},{sku},1,"
-                          f"{SKUS[sku][1]},0,paid,b{(minute * 7 + n) % 40}")
+    for minute, n, sku in _orders(rehearsal):
+        paid = T0 + timedelta(seconds=minute * 60 + (n * 53) % 60)
+        orders.append(f"O{minute}-{n},{paid.isoformat()},{paid.isoformat()},{sku},1,"
+                      f"{SKUS[sku][1]},0,paid,b{(minute * 7 + n) % 40}")
     metrics = ["minute,online_viewers,entries,exits,views,product_impressions,product_clicks,"
                "comments,likes,new_followers"]
     for minute, online in enumerate(ONLINE):
@@ -102,6 +109,19 @@ def shows(live_server, run_cli, session, settings, recording_file, tmp_path) -> 
     return live_server
 
 
+def _moment(value: datetime, language: str) -> str:
+    from studio.web import format_moment
+
+    return format_moment(value, "Asia/Shanghai", language)
+
+
+def _column(table, heading: str):
+    """The header cell named ``heading``, kept by its place (sorting adds an arrow to its name)."""
+    names = [name.strip() for name in table.locator("thead th").all_text_contents()]
+    assert names.count(heading) == 1, (heading, names)
+    return table.locator("thead th").nth(names.index(heading))
+
+
 def _watch(page) -> list[str]:
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
@@ -134,7 +154,7 @@ def _click_bar(page, chart: str, trace: int, index: int) -> None:
     page.mouse.click(x, y)
 
 
-def test_the_dashboard_charts_seek_and_sort(page, shows):
+def test_the_dashboard_charts_seek_and_sort(page, shows, ui):
     problems = _watch(page)
     page.goto(f"{shows}/replay/{SHOW}")
     _ready(page)
@@ -149,8 +169,10 @@ def test_the_dashboard_charts_seek_and_sort(page, shows):
     _at(page, 300)
     expect(page.locator("[data-testid=video-clock]")).to_contain_text("20:05")
 
-    finding = page.locator("[data-testid=finding]").first
-    expect(finding).to_contain_text("在线人数下降")  # the 20:08 drop ranks first
+    finding = page.locator("[data-testid=finding]").first  # the 20:08 drop ranks first
+    expect(finding).to_have_class("finding finding-viewer_drop")
+    expect(finding.locator(".kind")).to_have_text(ui("Viewer drop"))
+    expect(finding.locator(".time")).to_have_text("20:08:00")
     finding.click()
     _at(page, 480)
     marker = page.locator("[data-testid=marker]", has_text="秒杀 9.9")
@@ -163,17 +185,32 @@ def test_the_dashboard_charts_seek_and_sort(page, shows):
     screenshot(page, "replay-dashboard-seeked")
 
     table = page.locator("[data-testid=skus-table]")
-    gmv = table.locator("th", has_text="成交 GMV")
+    gmv = _column(table, ui("GMV"))
     gmv.locator("button").click()
     expect(gmv).to_have_attribute("aria-sort", "descending")
     assert table.locator("tbody tr td:first-child").all_inner_texts() == ["SKU-C", "SKU-A", "SKU-B"]
     gmv.locator("button").click()
     expect(gmv).to_have_attribute("aria-sort", "ascending")
     assert table.locator("tbody tr td:first-child").all_inner_texts() == ["SKU-B", "SKU-A", "SKU-C"]
-    title = table.locator("th", has_text="商品 Product")
+    title = _column(table, ui("Product"))
     title.locator("button").click()
     expect(title).to_have_attribute("aria-sort", "ascending")
+    gmv_a = next(r for r in table.locator("tbody tr").all() if r.locator("td").first.inner_text()
+                 == "SKU-A")
+    sold = sum(1 for _, _, sku in _orders(False) if sku == "SKU-A")
+    expect(gmv_a).to_contain_text(ui.money(Decimal(SKUS["SKU-A"][1]) * sold))
     assert problems == []
+
+
+def test_findings_read_in_the_pages_language(page, shows, ui):
+    page.goto(f"{shows}/replay/{SHOW}")
+    _ready(page)
+    finding = page.locator("[data-testid=finding].finding-viewer_drop").first
+    expect(finding.locator(".title")).to_have_text(
+        ui("{lost} viewers lost in one minute", lost="240"), timeout=1000)
+    expect(finding.locator(".evidence")).to_have_text(
+        ui("online {before} → {after}", before="690", after="450")
+        + ui(", while “{product}” was on screen", product="羽绒服 Down jacket"), timeout=1000)
 
 
 def test_chart_labels_from_the_log_stay_text(page, shows):
@@ -188,22 +225,30 @@ def test_chart_labels_from_the_log_stay_text(page, shows):
     screenshot(page, "replay-dashboard-hover")
 
 
-def test_two_shows_side_by_side(page, shows):
+def test_two_shows_side_by_side(page, shows, ui):
     problems = _watch(page)
     page.goto(f"{shows}/replay")
+    expect(page.get_by_role("heading", level=1)).to_have_text(ui("Review"))
     expect(page.locator("[data-testid=replay-show]")).to_have_count(2)
+    row = page.locator(f"[data-testid=replay-show][data-show='{SHOW}']")
+    expect(row.locator("td").nth(1)).to_have_text(_moment(T0, ui.lang))  # scheduled, 20:00 local
+    expect(row.locator("td").nth(2)).to_have_text(f"✓ {ui('imported')}")
     screenshot(page, "replay-index")
     form = page.locator("[data-testid=compare-form]")
     form.locator("select[name=a]").select_option(SHOW)
     form.locator("select[name=b]").select_option(OTHER)
-    form.locator("button").click()
+    form.get_by_role("button", name=ui("Compare")).click()
     page.wait_for_url(f"**/replay/{SHOW}/vs/{OTHER}")
     _ready(page, "video-b")
     overlay = page.locator("[data-testid=overlay]")
     expect(overlay).to_have_attribute("data-ready", "true")
     assert overlay.locator(".barlayer .trace").count() == 2
-    gmv = page.locator("[data-testid=compare-table] tr", has_text="成交金额 GMV")
-    expect(gmv).to_contain_text("−¥")  # the rehearsal sold less
+    expect(page.get_by_role("heading", level=1)).to_have_text(ui("Compare"))
+    gmv = page.get_by_test_id("compare-table").get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=ui("GMV"), exact=True))
+    # the rehearsal sold less: b − a is negative, in the language's money
+    expect(gmv.locator("td")).to_have_text([ui.money(_gmv()), ui.money(_gmv(rehearsal=True)),
+                                            ui.money(_gmv(rehearsal=True) - _gmv())])
     _click_bar(page, "overlay", 1, 3)  # the rehearsal's GMV in its fourth minute
     _at(page, 180, "video-b")
     assert page.evaluate("document.querySelector('[data-testid=video-a]').currentTime") == 0
@@ -211,19 +256,22 @@ def test_two_shows_side_by_side(page, shows):
     assert problems == []
 
 
-def test_the_report_works_from_disk(page, shows, run_cli, recording_file, tmp_path):
+def test_the_report_works_from_disk(page, shows, run_cli, recording_file, tmp_path, ui):
     out = tmp_path / "report" / "replay.html"
-    assert run_cli("replay", "report", SHOW, "--out", str(out)).exit_code == 0
+    made = run_cli("replay", "report", SHOW, "--out", str(out), "--lang", ui.lang)
+    assert made.exit_code == 0, made.output
     problems = _watch(page)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto(out.as_uri())
+    expect(page.locator("html")).to_have_attribute("lang", ui.lang)
     expect(page.locator("#replay")).to_have_attribute("data-state", "ready")
     expect(page.locator("[data-testid=timeline]")).to_have_attribute("data-ready", "true")
     assert page.locator("[data-testid=timeline] svg.main-svg").count() >= 1
     expect(page.locator("[data-testid=no-recording]")).to_be_visible()
     page.locator("[data-testid=finding]").first.click()
-    expect(page.locator("[data-role=status]")).to_contain_text("Open the recording first")
+    expect(page.locator("[data-role=status]")).to_have_text(
+        f"8:00 · {ui('Open the recording first')}")
     screenshot(page, "replay-report")
 
     page.locator("[data-role=pick]").set_input_files(str(recording_file))
