@@ -139,7 +139,10 @@ def test_a_plan_that_cannot_load_says_why_and_can_be_retried(live_server, page, 
 
     slots = _demo_plan(run_cli, page, live_server)
     failure = {"error": {"code": "unavailable", "message": "database is restarting", "details": []}}
-    page.route("**/api/v1/plans/*/runsheet", lambda route: route.fulfill(status=503, json=failure))
+    def unavailable(route) -> None:
+        route.fulfill(status=503, json=failure)
+
+    page.route("**/api/v1/plans/*/runsheet", unavailable)
     page.goto(f"{live_server}/plans/{PLAN}/host")
     error = page.get_by_test_id("error")
     parts = error.locator(":scope > *")
@@ -148,8 +151,9 @@ def test_a_plan_that_cannot_load_says_why_and_can_be_retried(live_server, page, 
     expect(page.get_by_role("button", name=f"{ui('Next')} ▶")).to_be_hidden()
     screenshot(page, "host-screen-error")
 
-    page.unroute("**/api/v1/plans/*/runsheet")
+    # the newest route wins: add the refusal before removing the 503, so no request slips through
     page.route("**/api/v1/plans/*/runsheet", lambda route: route.abort("connectionrefused"))
+    page.unroute("**/api/v1/plans/*/runsheet", unavailable)
     page.keyboard.press("p")
     expect(error.locator("span").first).to_have_text(ui.re("no answer from the server ({reason})"))
 
