@@ -107,3 +107,42 @@ def test_the_cli_list_marks_a_copy(run_cli, session_factory, mini_show):
     copy = _copy(session_factory)
     listed = run_cli("show", "list")
     assert f"彩排 rehearsal of {MINI}" in listed.stdout and copy in listed.stdout
+
+
+@pytest.mark.parametrize(("language", "label", "link"), [("zh-CN", "彩排", "与正式场对比"),
+                                                         ("en", "Rehearsal", "Compare with the real show")])
+def test_the_review_index_marks_a_rehearsal_and_links_it_to_its_show(
+        client, run_cli, session_factory, mini_show, tmp_path, language, label, link):
+    copy = _copy(session_factory)
+    minutes = tmp_path / "minutes.csv"
+    minutes.write_text("minute,online_viewers\n2026-12-10 20:00,120\n2026-12-10 20:01,150\n",
+                       encoding="utf-8")
+    assert run_cli("replay", "import", copy, "--metrics", str(minutes)).exit_code == 0
+    page = client.get("/replay", headers={"Accept-Language": language})
+    assert page.status_code == 200
+    from html.parser import HTMLParser
+
+    class Marks(HTMLParser):
+        inside, texts, links = 0, [], []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if attrs.get("data-testid") == "rehearsal-of":
+                self.inside = 1
+            elif self.inside:
+                self.inside += tag != "br"
+                if tag == "a":
+                    self.links.append(attrs["href"])
+
+        def handle_endtag(self, tag):
+            if self.inside:
+                self.inside -= 1
+
+        def handle_data(self, data):
+            if self.inside and data.strip():
+                self.texts.append(data.strip())
+
+    marks = Marks()
+    marks.feed(page.text)
+    assert marks.texts == [label, link]
+    assert marks.links == [f"/replay/{copy}/vs/{MINI}"]
