@@ -45,6 +45,11 @@ SCRIPTS = {
 }
 
 
+# Messages the server sends for a page's scripts to translate: a rejected command's `message`
+# (N_("…") templates in these modules, relative to the studio package).
+SERVER_MESSAGES = {"console": ("live_console/commands.py",), "host": ("live_console/commands.py",)}
+
+
 def locale_dir() -> Path:
     return Path(__file__).resolve().parent / "locale"
 
@@ -130,9 +135,21 @@ def script_keys(paths: tuple[Path, ...]) -> list[str | tuple[str, str]]:
     return list(keys)
 
 
+def server_keys(paths: tuple[Path, ...]) -> list[str]:
+    """The N_("…") messages of Python modules: what the server may send a page to translate."""
+    keys: dict[str, None] = {}
+    for path in paths:
+        with path.open("rb") as file:
+            for _, message, _, _ in extract("python", file, keywords={"N_": None}):
+                keys[message] = None
+    return list(keys)
+
+
 @functools.cache
 def _script_messages(page: str, language: str, root: Path) -> str:
     keys = script_keys(tuple(root / "static" / "js" / name for name in SCRIPTS[page]))
+    package = Path(__file__).resolve().parent
+    keys += server_keys(tuple(package / name for name in SERVER_MESSAGES.get(page, ())))
     entries = catalogue(language)
     messages: dict[str, Any] = {}
     for key in keys:

@@ -26,12 +26,23 @@ Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
 Event = tuple[str, dict[str, Any]]
 
 
-class Rejected(Exception):
-    """A command that cannot be carried out; ``code`` is stable, ``reason`` is for people."""
+def N_(message: str) -> str:
+    """Marks a message for the catalogues (babel.cfg's keyword N_); the screens translate it."""
+    return message
 
-    def __init__(self, code: str, reason: str) -> None:
+
+class Rejected(Exception):
+    """A command that cannot be carried out; ``code`` is stable, ``reason`` is for people.
+
+    ``message`` is the reason's English template and ``params`` what fills it: a screen shows
+    ``message`` in its own language when its catalogue has it, else ``reason``.
+    """
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        self.params = {name: str(value) for name, value in params.items()}
+        reason = message.format(**self.params) if params else message
         super().__init__(reason)
-        self.code, self.reason = code, reason
+        self.code, self.reason, self.message = code, reason, message
 
 
 class _Args(BaseModel):
@@ -147,25 +158,27 @@ class Spec:
 
 def _ensure_open(state: LiveState) -> None:
     if state.status in ("ended", "cancelled"):
-        raise Rejected("show_ended", f"the show is {state.status}; it takes no more commands")
+        raise Rejected("show_ended", N_("the show is {status}; it takes no more commands"),
+                       status=state.status)
 
 
 def _card(cards: Callable[[str], dict[str, Any] | None], sku: str, slot: str | None
           ) -> dict[str, Any]:
     card = cards(sku)
     if card is None:
-        raise Rejected("unknown_sku", f"SKU {sku} is not in the catalogue")
+        raise Rejected("unknown_sku", N_("SKU {sku} is not in the catalogue"), sku=sku)
     return {**card, "slot": slot}
 
 
 def status_set(state: LiveState, args: StatusArgs, now: datetime, cards) -> list[Event]:
     current, wanted = ShowStatus(state.status), ShowStatus(args.status)
     if current == wanted:
-        raise Rejected("no_change", f"the show is already {wanted.value}")
+        raise Rejected("no_change", N_("the show is already {status}"), status=wanted.value)
     if wanted not in ALLOWED_TRANSITIONS[current]:
         allowed = ", ".join(sorted(s.value for s in ALLOWED_TRANSITIONS[current])) or "none"
         raise Rejected("illegal_transition",
-                       f"a {current.value} show cannot become {wanted.value} (allowed: {allowed})")
+                       N_("a {current} show cannot become {wanted} (allowed: {allowed})"),
+                       current=current.value, wanted=wanted.value, allowed=allowed)
     events: list[Event] = [("status.changed", {"status": wanted.value})]
     if wanted is ShowStatus.ENDED:
         events += _end_everything(state, "show ended")
@@ -191,9 +204,9 @@ def card_take(state: LiveState, args: TakeCardArgs, now: datetime, cards) -> lis
     if args.slot:
         slot = next((s for s in state.slots if s["id"] == args.slot), None)
         if slot is None:
-            raise Rejected("unknown_slot", f"no slot {args.slot} in the plan")
+            raise Rejected("unknown_slot", N_("no slot {slot} in the plan"), slot=args.slot)
         if not slot.get("skus"):
-            raise Rejected("no_product", f"slot {args.slot} has no product to show")
+            raise Rejected("no_product", N_("slot {slot} has no product to show"), slot=args.slot)
         sku = sku or slot["skus"][0]
     return [("card.taken", {"card": _card(cards, sku, slot["id"] if slot else None)})]
 
@@ -201,7 +214,7 @@ def card_take(state: LiveState, args: TakeCardArgs, now: datetime, cards) -> lis
 def card_clear(state: LiveState, args: NoArgs, now: datetime, cards) -> list[Event]:
     _ensure_open(state)
     if state.card is None:
-        raise Rejected("no_card", "no product card is showing")
+        raise Rejected("no_card", N_("no product card is showing"))
     return [("card.cleared", {"sku": state.card["sku"]})]
 
 
@@ -209,7 +222,7 @@ def products_list(state: LiveState, args: SkusArgs, now: datetime, cards) -> lis
     _ensure_open(state)
     unknown = [s for s in args.skus if cards(s) is None]
     if unknown:
-        raise Rejected("unknown_sku", f"not in the catalogue: {', '.join(unknown)}")
+        raise Rejected("unknown_sku", N_("not in the catalogue: {skus}"), skus=", ".join(unknown))
     return [("products.listed", {"skus": list(dict.fromkeys(args.skus))})]
 
 
@@ -217,21 +230,21 @@ def products_delist(state: LiveState, args: SkusArgs, now: datetime, cards) -> l
     _ensure_open(state)
     missing = [s for s in args.skus if s not in state.listed]
     if missing:
-        raise Rejected("not_listed", f"not listed: {', '.join(missing)}")
+        raise Rejected("not_listed", N_("not listed: {skus}"), skus=", ".join(missing))
     return [("products.delisted", {"skus": list(dict.fromkeys(args.skus))})]
 
 
 def product_pin(state: LiveState, args: PinArgs, now: datetime, cards) -> list[Event]:
     _ensure_open(state)
     if args.sku is not None and args.sku not in state.listed:
-        raise Rejected("not_listed", f"list {args.sku} (上架) before pinning it")
+        raise Rejected("not_listed", N_("list {sku} (上架) before pinning it"), sku=args.sku)
     return [("product.pinned", {"sku": args.sku})]
 
 
 def _new_id(prefix: str, taken: dict[str, Any], wanted: str | None) -> str:
     if wanted:
         if wanted in taken:
-            raise Rejected("duplicate_id", f"{prefix} {wanted} already exists")
+            raise Rejected("duplicate_id", N_("{kind} {id} already exists"), kind=prefix, id=wanted)
         return wanted
     return f"{prefix}-{len(taken) + 1}"
 
@@ -241,7 +254,7 @@ def _deadline(at: datetime | None, seconds: int | None, now: datetime, what: str
     """An absolute UTC deadline from a given time or a delay; refused when already past."""
     moment = at.astimezone(UTC) if at else (now + timedelta(seconds=seconds) if seconds else None)
     if moment is not None and moment <= now:
-        raise Rejected("in_the_past", f"{what} has already passed")
+        raise Rejected("in_the_past", N_("{what} has already passed"), what=what)
     return moment
 
 
@@ -273,20 +286,22 @@ def coupon_label(amount: Decimal | None, percent_off: Decimal | None,
 def coupon_cancel(state: LiveState, args: IdArgs, now: datetime, cards) -> list[Event]:
     _ensure_open(state)
     if state.open_coupon(args.id) is None:
-        raise Rejected("not_active", f"coupon {args.id} is not active")
+        raise Rejected("not_active", N_("coupon {id} is not active"), id=args.id)
     return [("coupon.ended", {"id": args.id, "reason": "cancelled", "status": "cancelled"})]
 
 
 def flash_sale_start(state: LiveState, args: FlashSaleArgs, now: datetime, cards) -> list[Event]:
     _ensure_open(state)
     if state.flash_sale and state.flash_sale["status"] == "active":
-        raise Rejected("sale_running", f"flash sale {state.flash_sale['id']} is still running")
+        raise Rejected("sale_running", N_("flash sale {id} is still running"),
+                       id=state.flash_sale["id"])
     card = cards(args.sku)
     if card is None:
-        raise Rejected("unknown_sku", f"SKU {args.sku} is not in the catalogue")
+        raise Rejected("unknown_sku", N_("SKU {sku} is not in the catalogue"), sku=args.sku)
     floor = card.get("floor_price")
     if floor is not None and args.price < Decimal(floor):
-        raise Rejected("below_floor", f"¥{args.price} is below {args.sku}'s floor price ¥{floor}")
+        raise Rejected("below_floor", N_("¥{price} is below {sku}'s floor price ¥{floor}"),
+                       price=args.price, sku=args.sku, floor=floor)
     starts = now + timedelta(seconds=args.countdown_seconds)
     ends = starts + timedelta(seconds=args.duration_seconds) if args.duration_seconds else None
     sale = {"id": args.id or f"sale-{args.sku}-{now:%H%M%S}",
@@ -300,7 +315,7 @@ def flash_sale_start(state: LiveState, args: FlashSaleArgs, now: datetime, cards
 def flash_sale_end(state: LiveState, args: NoArgs, now: datetime, cards) -> list[Event]:
     _ensure_open(state)
     if not state.flash_sale or state.flash_sale["status"] != "active":
-        raise Rejected("not_active", "no flash sale is running")
+        raise Rejected("not_active", N_("no flash sale is running"))
     return [("flash_sale.ended", {"reason": "ended by operator"})]
 
 
@@ -322,7 +337,7 @@ def giveaway_draw(state: LiveState, args: IdArgs, now: datetime, cards) -> list[
     _ensure_open(state)
     giveaway = state.giveaways.get(args.id)
     if giveaway is None or giveaway["status"] != "open":
-        raise Rejected("not_open", f"giveaway {args.id} is not open")
+        raise Rejected("not_open", N_("giveaway {id} is not open"), id=args.id)
     return [("giveaway.drawn", draw(args.id, state.entrants[args.id], giveaway["winners_count"]))]
 
 
@@ -338,7 +353,7 @@ def giveaway_cancel(state: LiveState, args: IdArgs, now: datetime, cards) -> lis
     _ensure_open(state)
     giveaway = state.giveaways.get(args.id)
     if giveaway is None or giveaway["status"] != "open":
-        raise Rejected("not_open", f"giveaway {args.id} is not open")
+        raise Rejected("not_open", N_("giveaway {id} is not open"), id=args.id)
     return [("giveaway.cancelled", {"id": args.id})]
 
 
@@ -357,7 +372,7 @@ def runsheet_next(state: LiveState, args: MoveArgs, now: datetime, cards) -> lis
     index = state.runsheet["index"]
     target = 0 if index is None else index + 1
     if target >= len(state.slots):
-        raise Rejected("end_of_plan", "already at the last slot of the plan")
+        raise Rejected("end_of_plan", N_("already at the last slot of the plan"))
     return _move(state, target, args.take_card, cards)
 
 
@@ -365,7 +380,7 @@ def runsheet_previous(state: LiveState, args: MoveArgs, now: datetime, cards) ->
     _ensure_open(state)
     index = state.runsheet["index"]
     if not index:
-        raise Rejected("start_of_plan", "already at the first slot of the plan")
+        raise Rejected("start_of_plan", N_("already at the first slot of the plan"))
     return _move(state, index - 1, args.take_card, cards)
 
 
@@ -373,13 +388,13 @@ def runsheet_goto(state: LiveState, args: GotoArgs, now: datetime, cards) -> lis
     _ensure_open(state)
     index = next((i for i, s in enumerate(state.slots) if s["id"] == args.slot), None)
     if index is None:
-        raise Rejected("unknown_slot", f"no slot {args.slot} in the plan")
+        raise Rejected("unknown_slot", N_("no slot {slot} in the plan"), slot=args.slot)
     return _move(state, index, args.take_card, cards)
 
 
 def comment_hide(state: LiveState, args: CommentArgs, now: datetime, cards) -> list[Event]:
     if args.id not in state.comment_index:
-        raise Rejected("unknown_comment", f"no comment {args.id}")
+        raise Rejected("unknown_comment", N_("no comment {id}"), id=args.id)
     return [("comment.hidden", {"id": args.id, "reason": "hidden by operator"})]
 
 
@@ -387,15 +402,15 @@ def comment_feature(state: LiveState, args: FeatureArgs, now: datetime, cards) -
     if args.id is not None:
         record = state.comment_index.get(args.id)
         if record is None:
-            raise Rejected("unknown_comment", f"no comment {args.id}")
+            raise Rejected("unknown_comment", N_("no comment {id}"), id=args.id)
         if record["hidden"]:
-            raise Rejected("hidden", "a hidden comment cannot be featured")
+            raise Rejected("hidden", N_("a hidden comment cannot be featured"))
     return [("comment.featured", {"id": args.id})]
 
 
 def question_answered(state: LiveState, args: CommentArgs, now: datetime, cards) -> list[Event]:
     if not any(q["id"] == args.id for q in state.questions):
-        raise Rejected("unknown_question", f"no open question {args.id}")
+        raise Rejected("unknown_question", N_("no open question {id}"), id=args.id)
     return [("question.answered", {"id": args.id})]
 
 
@@ -407,7 +422,7 @@ def moderation_set(state: LiveState, args: BlockArgs, now: datetime, cards) -> l
     try:
         validate_patterns(args.patterns)
     except ValueError as exc:
-        raise Rejected("bad_pattern", str(exc)) from None
+        raise Rejected("bad_pattern", str(exc)) from None  # already names the pattern
     words = sorted({w.strip() for w in args.words if w.strip()})
     return [("moderation.updated", {"words": words, "patterns": args.patterns})]
 
@@ -444,16 +459,16 @@ def decide(state: LiveState, name: str, args: dict[str, Any], role: str, now: da
     """The events a command produces, or ``Rejected`` with the reason."""
     spec = COMMANDS.get(name)
     if spec is None:
-        raise Rejected("unknown_command", f"unknown command {name!r}")
+        raise Rejected("unknown_command", N_("unknown command {name}"), name=repr(name))
     if role not in spec.roles:
-        raise Rejected("forbidden", f"the {role} role cannot send {name}")
+        raise Rejected("forbidden", N_("the {role} role cannot send {name}"), role=role, name=name)
     try:
         parsed = spec.args.model_validate(args or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or name
-        raise Rejected("invalid", f"{where}: {str(first['msg']).removeprefix('Value error, ')}"
-                       ) from None
+        raise Rejected("invalid", N_("{where}: {problem}"), where=where,
+                       problem=str(first["msg"]).removeprefix("Value error, ")) from None
     return spec.handler(state, parsed, now, cards)
 
 

@@ -139,6 +139,8 @@ class Outcome:
     seq: int | None = None
     code: str | None = None
     reason: str | None = None
+    template: str | None = None  # the reason's English template, for screens to translate
+    params: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -150,8 +152,11 @@ class Outcome:
         if self.ok:
             return {"type": "ack", "id": self.command_id, "seq": self.seq,
                     "server_time": moment}
-        return {"type": "reject", "id": self.command_id, "code": self.code,
-                "reason": self.reason, "server_time": moment}
+        frame = {"type": "reject", "id": self.command_id, "code": self.code,
+                 "reason": self.reason, "server_time": moment}
+        if self.template:
+            frame |= {"message": self.template, "params": self.params or {}}
+        return frame
 
 
 @dataclass(slots=True)
@@ -431,7 +436,8 @@ class ShowHub:
                 try:
                     events = command_rules.decide(self.state, name, args, role, at, self._card)
                 except Rejected as exc:
-                    outcome = Outcome(command_id, code=exc.code, reason=exc.reason)
+                    outcome = Outcome(command_id, code=exc.code, reason=exc.reason,
+                                      template=exc.message, params=exc.params)
                     self._remember(outcome)
                     return outcome
                 after = self._status_writer(events)

@@ -76,7 +76,7 @@ def test_host_screen_follows_the_control_room(live_server, page, browser, run_cl
     # The host may not go back from the first slot: the server says why, nothing moves.
     page.keyboard.press("ArrowLeft")
     expect(page.locator("#toast")).to_have_text(  # the reason is the server's, in English
-        ui("not done: {reason}", reason="already at the first slot of the plan"))
+        ui("not done: {reason}", reason=ui("already at the first slot of the plan")))
     expect(title).to_have_text(slots[0]["title"])
 
     page.keyboard.press("ArrowRight")
@@ -228,7 +228,8 @@ def test_server_time_and_a_dropped_connection(live_server, page, run_cli, sessio
     expect(indicator).to_have_text(f"● {ui('ended')}")
     page.keyboard.press("ArrowRight")
     expect(page.locator("#toast")).to_have_text(
-        ui("not done: {reason}", reason="the show is ended; it takes no more commands"))
+        ui("not done: {reason}",
+           reason=ui("the show is {status}; it takes no more commands", status="ended")))
 
 
 def test_without_a_token_no_socket_and_with_a_bad_one_a_clear_refusal(live_server, page, run_cli,

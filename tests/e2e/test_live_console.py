@@ -113,7 +113,7 @@ def test_keyboard_runs_the_sheet_and_a_reject_shows_its_reason(
     toast = console.get_by_test_id("toasts").get_by_role("alert").last
     # the command, the code and the reason are the server's: the same in both languages
     expect(toast.locator(".code")).to_have_text("no_card")
-    expect(toast.locator(".text")).to_have_text("card.clear: no product card is showing")
+    expect(toast.locator(".text")).to_have_text(f"card.clear: {ui('no product card is showing')}")
     screenshot(console, "console-reject-toast")
 
     # With no product in the current slot, 1–9 take from the grid (the run sheet's order).
@@ -122,7 +122,7 @@ def test_keyboard_runs_the_sheet_and_a_reject_shows_its_reason(
     expect(second).to_have_class(re.compile(r"\bon-card\b"))
     expect(second.locator(".key")).to_have_text("2")
     console.keyboard.press("p")  # already at the first slot: another reason, another toast
-    expect(console.get_by_test_id("toasts")).to_contain_text("already at the first slot")
+    expect(console.get_by_test_id("toasts")).to_contain_text(ui("already at the first slot of the plan"))
 
     console.keyboard.press("/")
     expect(console.locator("#product-search")).to_be_focused()
@@ -204,7 +204,7 @@ def test_operator_moderates_the_feed_and_ends_the_show(live_server, page, show, 
     ended = console.get_by_test_id("toasts").get_by_role("alert").last
     expect(ended.locator(".code")).to_have_text("show_ended")
     expect(ended.locator(".text")).to_have_text(
-        "runsheet.next: the show is ended; it takes no more commands")
+        "runsheet.next: " + ui("the show is {status}; it takes no more commands", status="ended"))
 
 
 def test_a_dropped_connection_resumes_and_sends_an_unanswered_command_once(
@@ -258,7 +258,7 @@ def test_a_show_without_a_plan_takes_products_by_sku(live_server, page, run_cli,
     form.locator("[name=sku]").fill("NOPE-1")
     form.get_by_role("button").click()
     expect(console.get_by_test_id("toasts").get_by_role("alert").last.locator(".text")).to_have_text(
-        "card.take: SKU NOPE-1 is not in the catalogue")
+        "card.take: " + ui("SKU {sku} is not in the catalogue", sku="NOPE-1"))
 
 
 # ---- helpers ---------------------------------------------------------------------------------------

@@ -58,6 +58,13 @@ def test_commands_are_idempotent_by_id_and_rejections_carry_reasons(live_server,
         resume = await operator.command("status.set", {"status": "rehearsal"})
         assert resume["code"] == "illegal_transition"
         assert "a paused show cannot become rehearsal (allowed: ended, live)" in resume["reason"]
+        # the reason's template and its values, for a screen to say it in its own language
+        assert resume["message"] == "a {current} show cannot become {wanted} (allowed: {allowed})"
+        assert resume["params"] == {"current": "paused", "wanted": "rehearsal", "allowed": "ended, live"}
+        from studio.i18n import translate
+
+        assert translate("zh-CN", resume["message"]).format(**resume["params"]) == \
+            "paused 状态的直播不能改为 rehearsal（可改为：ended, live）"
         coupon = await operator.command("coupon.cancel", {"id": "nope"})
         assert coupon["code"] == "not_active"
         overlay = await Client.connect(live_server, show, role_tokens["overlay"])

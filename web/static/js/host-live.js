@@ -11,7 +11,7 @@
 // every other screen of the show. Times are server times; `offset` (server minus local clock,
 // from every server_time) turns Date.now() into the server's clock.
 
-import {t} from "./i18n.js";
+import {reasonOf, t} from "./i18n.js";
 
 const RETRY_MS = [500, 1000, 2000, 4000, 8000, 10000]; // reconnect back-off, then every 10 s
 const PING_MS = 15_000; // a ping every 15 s keeps proxies open and refreshes the clock offset
@@ -269,7 +269,7 @@ export class LiveSource {
     const command = this.pending.get(frame.id);
     if (!command) return;
     this.pending.delete(frame.id);
-    if (frame.type === "reject") this.notice(t("not done: {reason}", {reason: frame.reason || frame.code}));
+    if (frame.type === "reject") this.notice(t("not done: {reason}", {reason: reasonOf(frame)}));
     command.resolve(frame);
     this.changed();
   }

@@ -28,6 +28,17 @@ export function t(key, params = {}) {
   return fill(typeof found === "string" && found ? found : key, params);
 }
 
+/**
+ * A server's refusal in the page's language: the frame's `message` (an English template the
+ * server's catalogue entries share) translated and filled from `params`, or, when this page has
+ * no translation for it, the server's own English `reason`.
+ */
+export function reasonOf(frame) {
+  const found = frame.message ? messages[frame.message] : null;
+  if (typeof found === "string" && found) return fill(found, frame.params || {});
+  return frame.reason || frame.code || "";
+}
+
 /** One of two messages by the count `n` (the language's plural rule); `{n}` is `n`, formatted. */
 export function tn(singular, plural, n, params = {}) {
   const forms = messages[singular];

@@ -18,7 +18,7 @@
 // is safe because the server carries out each id once and repeats its first answer (a command
 // still unanswered after 5 s on a live connection is sent again once, for the same reason).
 
-import {t} from "../i18n.js";
+import {reasonOf, t} from "../i18n.js";
 
 const MIN_DELAY = 500;
 const MAX_DELAY = 5000;
@@ -363,7 +363,7 @@ export class LiveClient {
     this.pending.delete(frame.id);
     clearTimeout(entry.timer);
     if (frame.type === "ack") entry.resolve(frame);
-    else entry.reject(new CommandRejected(frame.code, frame.reason));
+    else entry.reject(new CommandRejected(frame.code, reasonOf(frame)));
   }
 }
 
