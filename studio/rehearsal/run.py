@@ -33,6 +33,7 @@ from studio.rehearsal import service
 from studio.rehearsal.replay_feed import FeedResult, feed_replay
 
 LEAD_SECONDS = 1.0  # wall time between starting the clock and the show's first second
+CLIP_JOBS = 1  # clips at once: x264 already uses every core (2 jobs gained 2% in docs/benchmarks.md)
 
 
 class RehearsalError(StudioError):
@@ -284,7 +285,17 @@ def finish(settings: Settings, factory: sessionmaker[Session], result: Rehearsal
         say("no product card was on screen: no clips to cut")
         return
     say("rendering clips per product segment…")
-    result.clips = list(render_clips(settings, factory, result.show_id, jobs=1, progress=None))
+    finished = 0
+
+    def clip_done(event: Any) -> None:  # one line a clip: a long batch is visibly moving
+        nonlocal finished
+        if event.kind == "done" and event.outcome is not None:
+            finished += 1
+            outcome = event.outcome
+            say(f"  clip {finished}: {outcome.name} {outcome.status} ({outcome.seconds:.1f} s)")
+
+    result.clips = list(render_clips(settings, factory, result.show_id, jobs=CLIP_JOBS,
+                                     progress=clip_done))
 
 
 def _cards_shown(factory: sessionmaker[Session], show_id: str) -> bool:
