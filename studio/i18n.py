@@ -36,9 +36,9 @@ SCRIPT_KEYWORDS = {"t": None, "tn": (1, 2)}
 # The script files of each page that shows text, the modules they import included.
 SCRIPTS = {
     "console": ("live/console.js", "live/console-feed.js", "live/console-promos.js",
-                "live/client.js", "live/dom.js", "i18n.js"),
-    "overlay": ("live/overlay.js", "live/client.js", "live/dom.js", "i18n.js"),
-    "host": ("host.js", "host-live.js", "i18n.js"),
+                "live/client.js", "live/dom.js", "showclock.js", "i18n.js"),
+    "overlay": ("live/overlay.js", "live/client.js", "live/dom.js", "showclock.js", "i18n.js"),
+    "host": ("host.js", "host-live.js", "showclock.js", "i18n.js"),
     "planner": ("planner.js", "i18n.js"),
     "clips": ("clips.js", "i18n.js"),
     "replay": ("replay.js",),  # runs inline in the self-contained report, so it imports nothing

@@ -11,6 +11,7 @@
 // every other screen of the show. Times are server times; `offset` (server minus local clock,
 // from every server_time) turns Date.now() into the server's clock.
 
+import {showTime, wallTime} from "./showclock.js";
 import {reasonOf, t} from "./i18n.js";
 
 const RETRY_MS = [500, 1000, 2000, 4000, 8000, 10000]; // reconnect back-off, then every 10 s
@@ -294,17 +295,12 @@ export class LiveSource {
    * `speed` times as fast from its start (`state.show.clock`, docs/protocol.md).
    */
   now() {
-    const wall = Date.now() + this.offset;
-    const clock = this.view?.show?.clock;
-    if (!clock) return wall;
-    return Date.parse(clock.show_start) + (wall - Date.parse(clock.wall_start)) * clock.speed;
+    return showTime(Date.now() + this.offset, this.view?.show?.clock);
   }
 
   /** A time the server stamped (show time) on the server's wall clock, where offsets are kept. */
   toWall(ms) {
-    const clock = this.view?.show?.clock;
-    if (!clock) return ms;
-    return Date.parse(clock.wall_start) + (ms - Date.parse(clock.show_start)) / clock.speed;
+    return wallTime(ms, this.view?.show?.clock);
   }
 
   /** The clock-source state (server-clock ms) from the view, then tell the listeners. */

@@ -18,6 +18,7 @@
 // is safe because the server carries out each id once and repeats its first answer (a command
 // still unanswered after 5 s on a live connection is sent again once, for the same reason).
 
+import {showTime, wallTime} from "../showclock.js";
 import {reasonOf, t} from "../i18n.js";
 
 const MIN_DELAY = 500;
@@ -95,17 +96,12 @@ export class LiveClient {
    * start (`state.show.clock`, docs/protocol.md).
    */
   now() {
-    const wall = Date.now() + this.offset;
-    const clock = this.view?.show?.clock;
-    if (!clock) return wall;
-    return Date.parse(clock.show_start) + (wall - Date.parse(clock.wall_start)) * clock.speed;
+    return showTime(Date.now() + this.offset, this.view?.show?.clock);
   }
 
   /** A time the server stamped (show time) on the server's wall clock, where offsets are kept. */
   toWall(ms) {
-    const clock = this.view?.show?.clock;
-    if (!clock) return ms;
-    return Date.parse(clock.wall_start) + (ms - Date.parse(clock.show_start)) / clock.speed;
+    return wallTime(ms, this.view?.show?.clock);
   }
 
   start() {
