@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from typing import Any, ClassVar
 
 import pytest
@@ -61,7 +62,9 @@ class Client:
     async def command(self, name: str, args: dict[str, Any] | None = None,
                       command_id: str | None = None) -> dict[str, Any]:
         self._counter += 1
-        command_id = command_id or f"c{self._counter}-{id(self)}"
+        # unique across clients: the server dedupes by id, and id(self) is reused once a
+        # client is freed, so a new client could repeat an old one's id by accident
+        command_id = command_id or f"c{self._counter}-{uuid.uuid4().hex[:12]}"
         await self.socket.send(json.dumps({"type": "command", "id": command_id, "name": name,
                                            "args": args or {}}))
         return await self.until(lambda f: f.get("type") in ("ack", "reject")
